@@ -1,1 +1,60 @@
-fn main() {}
+//! The `edi-gateway` binary: `serve`, `demo` or `sandbox`. Each subcommand is a few lines that
+//! hand over to the library.
+
+use clap::{Parser, Subcommand};
+use edi_gateway::{AppState, Config, app, demo, telemetry};
+use tokio::net::TcpListener;
+
+/// JSON REST gateway for Kontur Diadoc and EDIN.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway against the configured upstreams.
+    Serve(Config),
+    /// Run the gateway against the embedded sandbox, with demo users and data.
+    Demo {
+        /// Address for the gateway.
+        #[arg(long, env = "EDI_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// Run only the sandbox: a local simulator of the upstream APIs.
+    Sandbox {
+        /// Address for the sandbox.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(config) => {
+            config.validate().map_err(anyhow::Error::msg)?;
+            let listener = TcpListener::bind(config.listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, "edi-gateway listening");
+            let state = AppState::build(config)?;
+            app::serve(listener, state, app::shutdown_signal()).await?;
+        }
+        Command::Demo { listen } => demo::run(listen).await?,
+        Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

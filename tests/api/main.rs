@@ -1,1 +1,9 @@
-fn main(){}
+//! One integration-test binary: a real gateway against a real sandbox, both on port 0.
+
+mod helpers;
+
+mod counteragents;
+mod docflows;
+mod documents;
+mod errors;
+mod sessions;

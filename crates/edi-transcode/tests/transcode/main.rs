@@ -1,0 +1,10 @@
+//! The crate's integration tests: one binary, one module per concern.
+
+mod conventions;
+mod naming;
+mod problems;
+mod robustness;
+mod roundtrip;
+mod support;
+mod throughput;
+mod timestamps;

@@ -1,0 +1,135 @@
+//! `AppState` (built once at start-up), `build_router` (one axum route per table entry, all on the
+//! one `dispatch` handler) and `serve` (takes a bound listener, so tests can pass port 0).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, header};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use edi_transcode::Transcoder;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+
+use crate::cache::PageCache;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::routes::{ROUTES, Route};
+use crate::upstream::diadoc::DiadocClient;
+
+/// Shared, immutable state: one `Arc`, cloned into every request.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<App>);
+
+/// What `AppState` holds.
+#[derive(Debug)]
+pub struct App {
+    /// The configuration the gateway was started with.
+    pub config: Config,
+    /// Diadoc client (shared connection pool).
+    pub diadoc: DiadocClient,
+    /// JSON ⇄ protobuf over the Diadoc descriptors, tables built once.
+    pub transcoder: Transcoder,
+    /// Per-caller page cache.
+    pub cache: PageCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state: HTTP client, upstream clients, transcoder tables, cache.
+    pub fn build(config: Config) -> anyhow::Result<Self> {
+        let http = crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
+        let diadoc = DiadocClient::new(
+            http,
+            &config.diadoc_url,
+            config.diadoc_auth,
+            config.diadoc_client_id.clone(),
+        );
+        let cache = PageCache::new(config.cache_ttl(), config.cache_max_mb.saturating_mul(1024 * 1024));
+        Ok(Self(Arc::new(App {
+            transcoder: Transcoder::new(edi_proto::pool()),
+            diadoc,
+            cache,
+            config,
+        })))
+    }
+}
+
+fn method_filter(route: &Route) -> MethodFilter {
+    MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::GET)
+}
+
+/// The router: every entry of [`ROUTES`] mounted on `dispatch`, plus problem+json fallbacks and
+/// the middleware stack.
+pub fn build_router(state: AppState) -> Router {
+    // Entries that share a path (different methods) share one MethodRouter.
+    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    for route in ROUTES {
+        let route: &'static Route = route;
+        let handler = on(
+            method_filter(route),
+            move |axum::extract::State(state): axum::extract::State<AppState>, request: Request| {
+                crate::dispatch::dispatch(state, route, request)
+            },
+        );
+        match by_path.iter_mut().find(|(p, _)| *p == route.path) {
+            Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
+            None => by_path.push((route.path, handler)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, methods) in by_path {
+        router = router.route(path, methods);
+    }
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(state)
+        .layer(axum::middleware::map_response(crate::telemetry::log_error))
+        .layer(crate::telemetry::trace_layer())
+        // Marked before the trace layer sees the request, so tokens never reach a log line.
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, build_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Shutdown on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    // Give load balancers a moment to notice before connections are refused.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

@@ -1,0 +1,117 @@
+//! `Config`: everything `edi-gateway serve` can be told, from flags or `EDI_GATEWAY_*`
+//! environment variables (clap reads both and documents both in `--help`). Tests and `demo`
+//! build the struct directly and never touch the process environment.
+//!
+//! Secrets are `SecretString` from the moment they are parsed, so `{:?}` of a `Config` is safe to
+//! log, and `--help` hides their environment values.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::upstream::diadoc::DiadocAuthMode;
+
+/// Gateway configuration.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "EDI_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Diadoc API base URL.
+    #[arg(long, env = "EDI_GATEWAY_DIADOC_URL", default_value = "https://diadoc-api.kontur.ru")]
+    pub diadoc_url: String,
+
+    /// Diadoc developer key (`ddauth_api_client_id`), injected into every Diadoc call.
+    /// Required in `diadocauth` mode.
+    #[arg(long, env = "EDI_GATEWAY_DIADOC_CLIENT_ID", hide_env_values = true, value_parser = parse_secret)]
+    pub diadoc_client_id: Option<SecretString>,
+
+    /// How to authenticate to Diadoc: `diadocauth` (developer key + token) or `bearer` (OIDC
+    /// access token passed through).
+    #[arg(long, env = "EDI_GATEWAY_DIADOC_AUTH", value_enum, default_value = "diadocauth")]
+    pub diadoc_auth: DiadocAuthMode,
+
+    /// How long a counteragent page stays cached, in seconds (0 turns the cache off).
+    #[arg(long, env = "EDI_GATEWAY_CACHE_TTL_SECS", default_value_t = 60)]
+    pub cache_ttl_secs: u64,
+
+    /// Upper bound of the cache, in MiB of stored response bodies.
+    #[arg(long, env = "EDI_GATEWAY_CACHE_MAX_MB", default_value_t = 64)]
+    pub cache_max_mb: u64,
+
+    /// Timeout for connecting to an upstream, in seconds.
+    #[arg(long, env = "EDI_GATEWAY_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+
+    /// Timeout for one upstream request (connect to last body byte), in seconds.
+    #[arg(long, env = "EDI_GATEWAY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+fn parse_secret(s: &str) -> Result<SecretString, String> {
+    if s.trim().is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    Ok(SecretString::from(s.to_owned()))
+}
+
+impl Config {
+    /// Defaults pointing at `diadoc_url`, for tests and the demo.
+    pub fn for_upstream(diadoc_url: impl Into<String>, client_id: Option<&str>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            diadoc_url: diadoc_url.into(),
+            diadoc_client_id: client_id.map(|k| SecretString::from(k.to_owned())),
+            diadoc_auth: DiadocAuthMode::Diadocauth,
+            cache_ttl_secs: 60,
+            cache_max_mb: 64,
+            connect_timeout_secs: 5,
+            request_timeout_secs: 30,
+        }
+    }
+
+    /// Checks what `serve` cannot run without.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.diadoc_auth == DiadocAuthMode::Diadocauth && self.diadoc_client_id.is_none() {
+            return Err("EDI_GATEWAY_DIADOC_CLIENT_ID (--diadoc-client-id) is required in diadocauth mode".into());
+        }
+        if !(self.diadoc_url.starts_with("https://") || self.diadoc_url.starts_with("http://")) {
+            return Err("EDI_GATEWAY_DIADOC_URL must be an http(s) URL".into());
+        }
+        Ok(())
+    }
+
+    /// Cache TTL.
+    pub fn cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.cache_ttl_secs)
+    }
+
+    /// Connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    /// Request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_developer_key() {
+        let c = Config::for_upstream("http://x", Some("secret-dev-key-123"));
+        assert!(!format!("{c:?}").contains("secret-dev-key-123"));
+    }
+
+    #[test]
+    fn diadocauth_mode_requires_a_developer_key() {
+        assert!(Config::for_upstream("http://x", None).validate().is_err());
+        assert!(Config::for_upstream("http://x", Some("k")).validate().is_ok());
+    }
+}

@@ -1,0 +1,84 @@
+//! `edi-gateway demo`: the embedded sandbox on a free loopback port, the gateway in front of it
+//! on `--listen`, and copy-pasteable curl commands with real ids printed on start.
+//! `edi-gateway sandbox`: the sandbox alone.
+
+use std::net::SocketAddr;
+
+use edi_sandbox::Sandbox;
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, serve, shutdown_signal};
+use crate::config::Config;
+
+/// Runs the gateway against a fresh sandbox until Ctrl-C.
+pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
+    let sandbox = Sandbox::builder().spawn().await?;
+    let config = Config {
+        listen,
+        ..Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY))
+    };
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (use --listen or EDI_GATEWAY_LISTEN)"))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState::build(config)?;
+    println!("{}", instructions(&base, &sandbox));
+    serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Runs only the sandbox until Ctrl-C.
+pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    println!(
+        "edi-sandbox (Diadoc simulator) on http://{}\ndeveloper key: {}\nusers: {}/{} and {}/{}",
+        listener.local_addr()?,
+        edi_sandbox::DEVELOPER_KEY,
+        edi_sandbox::DEMO_LOGIN,
+        edi_sandbox::DEMO_PASSWORD,
+        edi_sandbox::OTHER_LOGIN,
+        edi_sandbox::OTHER_PASSWORD,
+    );
+    Sandbox::builder().serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
+    let seed = sandbox.seed();
+    let box_id = seed.first_box_id_guid();
+    let org_id = seed.first_org_id();
+    let docs = seed.document_ids();
+    let docs: Vec<String> = docs
+        .iter()
+        .take(2)
+        .map(|(m, e)| format!(r#"{{"documentId":{{"messageId":"{m}","entityId":"{e}"}}}}"#))
+        .collect();
+    let login = edi_sandbox::DEMO_LOGIN;
+    let password = edi_sandbox::DEMO_PASSWORD;
+    format!(
+        r#"
+edi-gateway demo — gateway {base}, sandbox upstream {upstream}
+Demo login: {login} / {password}   (a second user: {other} / {other_pw})
+
+# 1. Log in (the gateway adds its developer key):
+TOKEN=$(curl -s -X POST {base}/v1/diadoc/sessions -H 'content-type: application/json' -d '{{"login":"{login}","password":"{password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+
+# 2. My organizations and boxes:
+curl -s {base}/v1/diadoc/organizations -H "authorization: Bearer $TOKEN"
+
+# 3. Counteragents, 100 per page (follow "nextAfter" with ?after=…):
+curl -si '{base}/v1/diadoc/boxes/{box_id}/counteragents' -H "authorization: Bearer $TOKEN"
+curl -s '{base}/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounteragent' -H "authorization: Bearer $TOKEN"
+
+# 4. Documents, and their docflows in one batch:
+curl -s '{base}/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count=5' -H "authorization: Bearer $TOKEN"
+curl -s -X POST '{base}/v1/diadoc/boxes/{box_id}/docflows:batchGet' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{{"requests":[{docs}]}}'
+
+Press Ctrl-C to stop.
+"#,
+        upstream = sandbox.base_url(),
+        other = edi_sandbox::OTHER_LOGIN,
+        other_pw = edi_sandbox::OTHER_PASSWORD,
+        docs = docs.join(","),
+    )
+}

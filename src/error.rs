@@ -1,0 +1,262 @@
+//! `ApiError`: every way a request can fail, grouped by who is at fault, rendered as RFC 9457
+//! `application/problem+json`.
+//!
+//! * caller errors — 400 with one entry per bad field, 401 (no or malformed `Authorization`),
+//!   404/405 from the router, 413/415 for bodies;
+//! * upstream answers mapped to ours — Diadoc's 400/401/402/403/404/409 pass through with the
+//!   upstream's status, `X-Diadoc-ErrorCode`, `X-Kontur-Trace-Id` and plain-text message
+//!   (reference/diadoc/api.md, "Errors");
+//! * upstream unavailable — a 5xx, an unusable reply or a transport failure becomes 502, a timeout 504;
+//! * internal — 500 with no detail in the body (the cause goes to the log only).
+//!
+//! Lower layers return their own narrow errors (`UpstreamError`, `edi_transcode::TranscodeError`);
+//! `From` turns them into `ApiError` here, at the boundary.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use edi_transcode::{FieldProblem, TranscodeError};
+use serde::Serialize;
+
+use crate::upstream::UpstreamError;
+
+/// The media type of every error body (RFC 9457 §3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything a request can fail with. Rendered by [`IntoResponse`].
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    // === caller at fault ===
+    /// Path, query, header or body fields failed validation; one entry per problem.
+    #[error("invalid request: {} problem(s)", .0.len())]
+    Invalid(Vec<FieldProblem>),
+    /// No usable `Authorization: Bearer …` header.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// The body is not JSON (`Content-Type`).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// No route for this path.
+    #[error("not found")]
+    NotFound,
+    /// A route exists, but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A feature the operator has not configured (e.g. password login without a developer key).
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
+
+    // === upstream answered with an error ===
+    /// The upstream refused the call; its status decides ours (see [`UpstreamFailure::status`]).
+    #[error("upstream answered {}", .0.status)]
+    Upstream(UpstreamFailure),
+
+    // === upstream unavailable ===
+    /// The upstream could not be reached, failed (5xx), or sent something we cannot read.
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
+    /// The upstream did not answer within the configured timeout.
+    #[error("upstream timed out")]
+    GatewayTimeout,
+
+    // === ours ===
+    /// A defect on our side; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What the upstream said when it refused a call.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamFailure {
+    /// Which upstream answered (`diadoc`, `edin`).
+    pub service: &'static str,
+    /// The upstream's HTTP status.
+    pub status: u16,
+    /// `X-Diadoc-ErrorCode`, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// `X-Kontur-Trace-Id`, when sent: quote it to the upstream's support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// The upstream's plain-text message (api.md: errors are UTF-8 text, not JSON).
+    pub message: String,
+}
+
+impl UpstreamFailure {
+    /// Our status for the upstream's: the caller's own problems (bad data, auth, access, missing
+    /// resource, conflict, subscription) pass through; anything else means the upstream or our
+    /// use of it is broken, which is a 502 for the caller.
+    pub fn status(&self) -> StatusCode {
+        match self.status {
+            400 | 401 | 402 | 403 | 404 | 409 | 429 => {
+                StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            _ => StatusCode::BAD_GATEWAY,
+        }
+    }
+}
+
+impl ApiError {
+    /// A single-field validation problem.
+    pub fn field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Invalid(vec![problem(field, detail)])
+    }
+
+    /// Our HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::Upstream(f) => f.status(),
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug_title_detail(&self) -> (&'static str, &'static str, String) {
+        match self {
+            Self::Invalid(p) => (
+                "invalid-request",
+                "Invalid request",
+                match p.as_slice() {
+                    [one] if one.field.is_empty() => one.detail.clone(),
+                    [one] => format!("{}: {}", one.field, one.detail),
+                    many => format!("{} fields are invalid; see errors", many.len()),
+                },
+            ),
+            Self::Unauthorized(why) => ("unauthorized", "Unauthorized", (*why).to_owned()),
+            Self::UnsupportedMediaType => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as application/json".to_owned(),
+            ),
+            Self::NotFound => ("not-found", "Not found", "no such route".to_owned()),
+            Self::MethodNotAllowed => (
+                "method-not-allowed",
+                "Method not allowed",
+                "this route does not take that method".to_owned(),
+            ),
+            Self::NotConfigured(what) => ("not-configured", "Not configured", (*what).to_owned()),
+            Self::Upstream(f) => (
+                "upstream-error",
+                "The upstream refused the request",
+                f.message.clone(),
+            ),
+            // The detail of a transport failure can carry URLs; keep it generic for the caller.
+            Self::BadGateway(_) => (
+                "bad-gateway",
+                "Bad gateway",
+                "the upstream service failed or sent an unusable reply".to_owned(),
+            ),
+            Self::GatewayTimeout => (
+                "gateway-timeout",
+                "Gateway timeout",
+                "the upstream service did not answer in time".to_owned(),
+            ),
+            Self::Internal(_) => (
+                "internal",
+                "Internal error",
+                "an unexpected error occurred".to_owned(),
+            ),
+        }
+    }
+}
+
+/// Builds one [`FieldProblem`] of kind `InvalidFormat`, the usual parameter complaint.
+pub fn problem(field: impl Into<String>, detail: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field: field.into(),
+        code: edi_transcode::ProblemCode::InvalidFormat,
+        detail: detail.into(),
+        allowed: None,
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldProblem]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upstream: Option<&'a UpstreamFailure>,
+}
+
+/// Attached to the response so the logging middleware can record the cause (which never goes in
+/// the body) inside the request span.
+#[derive(Debug, Clone)]
+pub struct LoggedError(pub std::sync::Arc<String>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.render()
+    }
+}
+
+impl ApiError {
+    /// The problem+json response for this error (by reference: single-flight waiters share one
+    /// error).
+    pub fn render(&self) -> Response {
+        let status = self.status();
+        let (slug, title, detail) = self.slug_title_detail();
+        let body = Problem {
+            kind: format!("https://edi-gateway.dev/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors: match self {
+                Self::Invalid(p) => Some(p),
+                _ => None,
+            },
+            upstream: match self {
+                Self::Upstream(f) => Some(f),
+                _ => None,
+            },
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (status, bytes).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+            .extensions_mut()
+            .insert(LoggedError(std::sync::Arc::new(self.to_string())));
+        response
+    }
+}
+
+impl From<TranscodeError> for ApiError {
+    fn from(e: TranscodeError) -> Self {
+        match e {
+            TranscodeError::Invalid(problems) => Self::Invalid(problems),
+            // Bytes from the upstream that do not decode as the documented message.
+            TranscodeError::Wire(why) => Self::BadGateway(format!("undecodable reply: {why}")),
+            TranscodeError::UnknownMessage(name) => Self::Internal(format!("no message {name}")),
+        }
+    }
+}
+
+impl From<UpstreamError> for ApiError {
+    fn from(e: UpstreamError) -> Self {
+        match e {
+            UpstreamError::Status(f) => Self::Upstream(f),
+            UpstreamError::Timeout => Self::GatewayTimeout,
+            UpstreamError::Transport(why) => Self::BadGateway(why),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! THE route table: one [`Route`] value per REST operation. The router (`app.rs`), the one
+//! handler (`dispatch.rs`) and, later, the OpenAPI document all read these values; no other file
+//! writes a path string or decides per endpoint what to call upstream.
+//!
+//! A route is data, in the manner of linkerd's routes: what the caller sends (method, path,
+//! parameters, body), which upstream call that becomes, how the reply is shaped, and the cache
+//! and polling policies. An endpoint quirk becomes a field here, never a second handler.
+//! Entries live by upstream in `routes/diadoc.rs` (and `routes/edin.rs`).
+
+pub mod diadoc;
+
+use http::Method;
+
+/// Every route the gateway serves, in the order the docs list them.
+pub const ROUTES: &[&Route] = &[
+    &diadoc::CREATE_SESSION,
+    &diadoc::LIST_ORGANIZATIONS,
+    &diadoc::LIST_ORGANIZATION_COUNTERAGENTS,
+    &diadoc::LIST_BOX_COUNTERAGENTS,
+    &diadoc::LIST_DOCUMENTS,
+    &diadoc::BATCH_GET_DOCFLOWS,
+];
+
+/// One REST operation and everything needed to serve and document it.
+#[derive(Debug)]
+pub struct Route {
+    /// Stable id: the OpenAPI `operationId`, the `route` field in logs, the cache-key prefix.
+    pub id: &'static str,
+    /// Which upstream this operation fronts (the OpenAPI tag).
+    pub service: Service,
+    /// REST method.
+    pub method: Method,
+    /// REST path in axum syntax (`/v1/diadoc/boxes/{boxId}/counteragents`).
+    pub path: &'static str,
+    /// One line for API users.
+    pub summary: &'static str,
+    /// Longer text for API users (Swagger description).
+    pub description: &'static str,
+    /// What the caller must present.
+    pub auth: Auth,
+    /// Path and query parameters, with validation and the upstream name of each.
+    pub params: &'static [Param],
+    /// Parameter pairs that must not be sent together (api.md: `query` with `afterIndexKey`).
+    pub exclusive: &'static [(&'static str, &'static str)],
+    /// The JSON body the caller sends, if any.
+    pub body: Option<Body>,
+    /// The upstream call this operation becomes.
+    pub upstream: DiadocCall,
+    /// How the upstream reply becomes ours.
+    pub reply: Reply,
+    /// Whether replies may be cached, and how.
+    pub cache: CachePolicy,
+}
+
+/// The upstream services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Kontur Diadoc (protobuf).
+    Diadoc,
+}
+
+impl Service {
+    /// The name used in tags, logs and problem bodies.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Diadoc => "diadoc",
+        }
+    }
+}
+
+/// Who the caller must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <upstream token>` is required; it is passed upstream, never cached
+    /// in the clear, and never echoed.
+    CallerToken,
+    /// No caller credential: the gateway's own developer key is enough (logging in).
+    None,
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A `{name}` segment of the path.
+    Path,
+    /// A query-string parameter.
+    Query,
+}
+
+/// A path or query parameter.
+#[derive(Debug)]
+pub struct Param {
+    /// Our name for it (camelCase).
+    pub name: &'static str,
+    /// Path or query.
+    pub location: In,
+    /// What values are valid.
+    pub kind: ParamKind,
+    /// Whether the caller must send it.
+    pub required: bool,
+    /// The upstream query parameter it becomes.
+    pub upstream: &'static str,
+    /// Text for API users.
+    pub description: &'static str,
+}
+
+/// The shapes a parameter may take; `params.rs` validates and normalises each.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamKind {
+    /// A GUID (8-4-4-4-12 hex); sent upstream in lower case (api.md, "Identifiers").
+    Guid,
+    /// A box id: the GUID form, or 32 hex digits + `@diadoc.ru` (api.md, "Identifiers").
+    BoxId,
+    /// An opaque paging cursor (`IndexKey`), passed through as is.
+    Cursor,
+    /// One of the listed names.
+    Enum(&'static [&'static str]),
+    /// An integer in `min..=max`.
+    Int {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// Free text of at most this many characters.
+    Text {
+        /// Longest allowed length, in characters.
+        max: usize,
+    },
+    /// `<DocumentType>.<DocumentClass><DocumentStatus>` (api.md, GetDocuments `filterCategory`).
+    FilterCategory,
+    /// A calendar date `YYYY-MM-DD`; sent upstream as `DD.MM.YYYY` (api.md, GetDocuments).
+    Date,
+    /// A .NET ticks value (api.md, "Time values"), as a decimal integer.
+    Ticks,
+    /// `true`/`false`; when true the upstream gets the bare flag name (api.md, "Query-string
+    /// conventions": flags carry no value).
+    Flag,
+}
+
+/// The caller's JSON body.
+#[derive(Debug, Clone, Copy)]
+pub struct Body {
+    /// The Diadoc message the body is transcoded into.
+    pub message: &'static str,
+    /// A repeated top-level field with a documented cap, checked before any upstream call:
+    /// (proto field name, most items).
+    pub max_items: Option<(&'static str, usize)>,
+}
+
+/// A Diadoc HTTP call.
+#[derive(Debug)]
+pub struct DiadocCall {
+    /// Upstream method.
+    pub method: Method,
+    /// Upstream path with its version prefix, exactly as in api.md.
+    pub path: &'static str,
+    /// Query parameters always sent (e.g. `type=password`).
+    pub fixed_query: &'static [(&'static str, &'static str)],
+    /// The message the upstream answers with, if the reply is protobuf.
+    pub response: Option<&'static str>,
+}
+
+/// How the upstream reply becomes ours.
+#[derive(Debug, Clone, Copy)]
+pub enum Reply {
+    /// The response message in the gateway's JSON.
+    Message,
+    /// A page of a list: the message's JSON plus `nextAfter` (the last item's key, absent on the
+    /// last page) and a `Link: <…>; rel="next"` header.
+    Page(Page),
+    /// A plain-text token, answered as `{"token": "…"}`.
+    Token,
+}
+
+/// How a list reply pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// The repeated field holding the items (proto name).
+    pub items: &'static str,
+    /// The item field that is the cursor (proto name).
+    pub key: &'static str,
+    /// Our query parameter that takes the cursor back.
+    pub cursor_param: &'static str,
+    /// Our query parameter that sets the page size, if the caller can.
+    pub size_param: Option<&'static str>,
+    /// The upstream's page size when none is asked for (api.md: pages of at most 100).
+    pub default_size: i64,
+    /// A boolean field of the reply that says whether more pages exist, when it has one.
+    pub more_flag: Option<&'static str>,
+}
+
+/// Whether a reply may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Never cached.
+    None,
+    /// Cached per caller token, route and parameters, for the configured TTL.
+    PerCaller,
+}
+
+impl Route {
+    /// The parameter with our name `name`.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,61 @@
+//! Logging: `tracing` with an env filter (`RUST_LOG`), one span per request named by the route
+//! id, and the cause of every error response (which never goes in the body) logged inside it.
+//! `Authorization` and `Cookie` are marked sensitive before the trace layer runs (`app.rs`).
+
+use axum::extract::{MatchedPath, Request};
+use axum::response::Response;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
+use tracing::{Level, Span};
+
+use crate::error::LoggedError;
+use crate::routes::ROUTES;
+
+/// Installs the global subscriber (called once, from `main`).
+pub fn init() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// A span per request: method, the route id (not the raw path, which carries ids) and request id.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpan;
+
+impl<B> MakeSpan<B> for RouteSpan {
+    fn make_span(&mut self, request: &Request<B>) -> Span {
+        let matched = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        let route = ROUTES
+            .iter()
+            .find(|r| Some(r.path) == matched && r.method == request.method())
+            .map_or("-", |r| r.id);
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), route, request_id)
+    }
+}
+
+/// The trace layer with our span maker.
+pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RouteSpan> {
+    TraceLayer::new_for_http()
+        .make_span_with(RouteSpan)
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+}
+
+/// Logs the cause attached to an error response by `ApiError::render`.
+pub async fn log_error(response: Response) -> Response {
+    if let Some(LoggedError(cause)) = response.extensions().get::<LoggedError>() {
+        if response.status().is_server_error() {
+            tracing::error!(status = response.status().as_u16(), cause = %cause, "request failed");
+        } else {
+            tracing::info!(status = response.status().as_u16(), cause = %cause, "request refused");
+        }
+    }
+    response
+}

@@ -1,0 +1,191 @@
+//! Kontur Diadoc over HTTP: protobuf bodies and the `Authorization` header
+//! (reference/diadoc/api.md, "Authorization header"):
+//!
+//! * `DiadocAuth ddauth_api_client_id=<developer key>,ddauth_token=<token>` — the C# SDK's
+//!   spelling, no space after the comma; Authenticate sends the client id alone;
+//! * `Bearer <token>` in OIDC mode, with no developer key at all.
+//!
+//! Protobuf is Diadoc's default body format; like the C# SDK we send no `Content-Type` or
+//! `Accept` for it (api.md, "Content negotiation"). Errors are plain UTF-8 text with
+//! `X-Diadoc-ErrorCode` and `X-Kontur-Trace-Id` (api.md, "Errors", "Other headers").
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::UpstreamError;
+use crate::error::UpstreamFailure;
+
+/// How the gateway authenticates to Diadoc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiadocAuthMode {
+    /// `DiadocAuth ddauth_api_client_id=…,ddauth_token=…` (the developer key is injected).
+    Diadocauth,
+    /// `Bearer <token>` (OIDC); the caller's token is passed through as is.
+    Bearer,
+}
+
+/// One Diadoc call, as the route table describes it.
+#[derive(Debug)]
+pub struct DiadocRequest<'a> {
+    /// HTTP method of the upstream call.
+    pub method: Method,
+    /// Upstream path, e.g. `/V3/GetCounteragents`.
+    pub path: &'static str,
+    /// Query parameters, already validated and named as the upstream names them.
+    pub query: &'a [(&'static str, String)],
+    /// Protobuf body, if any.
+    pub body: Option<Bytes>,
+    /// The caller's Diadoc token; `None` for Authenticate.
+    pub token: Option<&'a SecretString>,
+}
+
+/// A 2xx reply.
+#[derive(Debug)]
+pub struct DiadocReply {
+    /// 200 or 204.
+    pub status: StatusCode,
+    /// `Retry-After`, in whole seconds, when the upstream sent one (api.md: always an integer).
+    pub retry_after: Option<u64>,
+    /// The body as received.
+    pub body: Bytes,
+    /// Headers the caller may need (Content-Type, Content-Disposition).
+    pub headers: HeaderMap,
+}
+
+/// A Diadoc client: base URL, auth mode and developer key, over the shared reqwest client.
+#[derive(Debug, Clone)]
+pub struct DiadocClient {
+    http: reqwest::Client,
+    base: String,
+    mode: DiadocAuthMode,
+    client_id: Option<SecretString>,
+}
+
+impl DiadocClient {
+    /// A client for `base` (no trailing slash needed).
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        mode: DiadocAuthMode,
+        client_id: Option<SecretString>,
+    ) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            mode,
+            client_id,
+        }
+    }
+
+    /// Whether a developer key is configured (password login needs one).
+    pub fn has_client_id(&self) -> bool {
+        self.client_id.is_some()
+    }
+
+    /// The `Authorization` value for a call, marked sensitive so no layer logs it.
+    fn authorization(&self, token: Option<&SecretString>) -> Option<HeaderValue> {
+        let value = match (self.mode, token, &self.client_id) {
+            (DiadocAuthMode::Bearer, Some(token), _) => format!("Bearer {}", token.expose_secret()),
+            (_, Some(token), Some(key)) => format!(
+                "DiadocAuth ddauth_api_client_id={},ddauth_token={}",
+                key.expose_secret(),
+                token.expose_secret()
+            ),
+            (_, None, Some(key)) => format!("DiadocAuth ddauth_api_client_id={}", key.expose_secret()),
+            // No developer key: send the token alone rather than nothing; Diadoc answers 401.
+            (_, Some(token), None) => format!("DiadocAuth ddauth_token={}", token.expose_secret()),
+            (_, None, None) => return None,
+        };
+        let mut value = HeaderValue::from_str(&value).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+
+    /// Sends one call and returns its 2xx reply, or the upstream's refusal as [`UpstreamError`].
+    pub async fn send(&self, req: DiadocRequest<'_>) -> Result<DiadocReply, UpstreamError> {
+        let url = format!("{}{}", self.base, req.path);
+        let mut builder = self.http.request(req.method, url);
+        if !req.query.is_empty() {
+            builder = builder.query(req.query);
+        }
+        if let Some(auth) = self.authorization(req.token) {
+            builder = builder.header(header::AUTHORIZATION, auth);
+        }
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        if status.is_success() {
+            let retry_after = headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            return Ok(DiadocReply {
+                status,
+                retry_after,
+                body,
+                headers,
+            });
+        }
+        Err(UpstreamError::Status(UpstreamFailure {
+            service: "diadoc",
+            status: status.as_u16(),
+            error_code: header_text(&headers, "x-diadoc-errorcode"),
+            trace_id: header_text(&headers, "x-kontur-trace-id"),
+            message: String::from_utf8_lossy(&body).trim().chars().take(2000).collect(),
+        }))
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(mode: DiadocAuthMode, key: Option<&str>) -> DiadocClient {
+        DiadocClient::new(
+            reqwest::Client::new(),
+            "http://x/",
+            mode,
+            key.map(|k| SecretString::from(k.to_owned())),
+        )
+    }
+
+    #[test]
+    fn diadocauth_header_carries_key_and_token_without_space() {
+        let token = SecretString::from("tok".to_owned());
+        let v = client(DiadocAuthMode::Diadocauth, Some("dev-1"))
+            .authorization(Some(&token))
+            .expect("header");
+        assert_eq!(v, "DiadocAuth ddauth_api_client_id=dev-1,ddauth_token=tok");
+        assert!(v.is_sensitive());
+    }
+
+    #[test]
+    fn authenticate_sends_the_client_id_alone() {
+        let v = client(DiadocAuthMode::Diadocauth, Some("dev-1"))
+            .authorization(None)
+            .expect("header");
+        assert_eq!(v, "DiadocAuth ddauth_api_client_id=dev-1");
+    }
+
+    #[test]
+    fn bearer_mode_passes_the_token_through() {
+        let token = SecretString::from("abc".to_owned());
+        let v = client(DiadocAuthMode::Bearer, Some("dev-1"))
+            .authorization(Some(&token))
+            .expect("header");
+        assert_eq!(v, "Bearer abc");
+    }
+}

@@ -1,0 +1,105 @@
+//! `spawn_app`: starts the sandbox in-process, points a gateway at it, binds both on port 0,
+//! and returns a `TestApp` with one helper per kind of call.
+
+use std::net::SocketAddr;
+
+use edi_gateway::{AppState, Config};
+use edi_sandbox::{Sandbox, SandboxBuilder, SandboxHandle};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub sandbox: SandboxHandle,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Sandbox::builder(), |_| {}).await
+}
+
+/// Spawns with a customised sandbox and gateway configuration.
+pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let sandbox = builder.spawn().await.expect("sandbox starts");
+    let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
+    configure(&mut config);
+    let state = AppState::build(config).expect("state builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(edi_gateway::serve(listener, state, std::future::pending()));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        sandbox,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Logs in through the gateway and returns the Diadoc token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let r = self
+            .post_json("/v1/diadoc/sessions", None, &serde_json::json!({"login": login, "password": password}))
+            .await;
+        assert_eq!(r.status(), 200, "login {login}");
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn demo_token(&self) -> String {
+        self.login(edi_sandbox::DEMO_LOGIN, edi_sandbox::DEMO_PASSWORD).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    /// The first box of the caller's first organization, and that organization's id.
+    pub async fn first_box(&self, token: &str) -> (String, String) {
+        let orgs: Value = self.get("/v1/diadoc/organizations", Some(token)).await.json().await.expect("json");
+        let org = &orgs["organizations"][0];
+        (
+            org["orgId"].as_str().expect("orgId").to_owned(),
+            org["boxes"][0]["boxIdGuid"].as_str().expect("boxIdGuid").to_owned(),
+        )
+    }
+
+    /// Journal entries for one upstream path.
+    pub fn upstream_calls(&self, path: &str) -> Vec<edi_sandbox::JournalEntry> {
+        self.sandbox.journal().into_iter().filter(|e| e.path == path).collect()
+    }
+}
+
+/// Reads a problem+json body, checking its media type.
+pub async fn problem(r: reqwest::Response) -> Value {
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    r.json().await.expect("problem json")
+}
+
+/// The `field` of every entry in a problem's `errors`.
+pub fn problem_fields(p: &Value) -> Vec<String> {
+    p["errors"]
+        .as_array()
+        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}
