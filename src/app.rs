@@ -46,14 +46,18 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Builds the state: HTTP client, upstream clients, transcoder tables, cache.
     pub fn build(config: Config) -> anyhow::Result<Self> {
-        let http = crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
+        let http =
+            crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
         let diadoc = DiadocClient::new(
             http,
             &config.diadoc_url,
             config.diadoc_auth,
             config.diadoc_client_id.clone(),
         );
-        let cache = PageCache::new(config.cache_ttl(), config.cache_max_mb.saturating_mul(1024 * 1024));
+        let cache = PageCache::new(
+            config.cache_ttl(),
+            config.cache_max_mb.saturating_mul(1024 * 1024),
+        );
         Ok(Self(Arc::new(App {
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
@@ -97,7 +101,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(crate::telemetry::log_error))
         .layer(crate::telemetry::trace_layer())
         // Marked before the trace layer sees the request, so tokens never reach a log line.
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

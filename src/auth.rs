@@ -23,10 +23,14 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<SecretString, ApiError> {
         .to_str()
         .map_err(|_| ApiError::Unauthorized("the Authorization header is not ASCII"))?;
     let Some((scheme, token)) = value.split_once(' ') else {
-        return Err(ApiError::Unauthorized("the Authorization header must be `Bearer <token>`"));
+        return Err(ApiError::Unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        ));
     };
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::Unauthorized("the Authorization scheme must be Bearer"));
+        return Err(ApiError::Unauthorized(
+            "the Authorization scheme must be Bearer",
+        ));
     }
     let token = token.trim();
     // RFC 6750 b64token characters, plus nothing that could split the upstream's
@@ -50,7 +54,10 @@ mod tests {
 
     fn headers(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).expect("ascii"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(v).expect("ascii"),
+        );
         h
     }
 
@@ -63,7 +70,13 @@ mod tests {
     #[test]
     fn rejects_missing_other_schemes_and_smuggling() {
         assert!(bearer_token(&HeaderMap::new()).is_err());
-        for bad in ["Basic abc", "Bearer", "Bearer ", "Bearer a,ddauth_token=b", "Bearer a b"] {
+        for bad in [
+            "Basic abc",
+            "Bearer",
+            "Bearer ",
+            "Bearer a,ddauth_token=b",
+            "Bearer a b",
+        ] {
             assert!(bearer_token(&headers(bad)).is_err(), "{bad}");
         }
     }

@@ -20,7 +20,11 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Diadoc API base URL.
-    #[arg(long, env = "EDI_GATEWAY_DIADOC_URL", default_value = "https://diadoc-api.kontur.ru")]
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_DIADOC_URL",
+        default_value = "https://diadoc-api.kontur.ru"
+    )]
     pub diadoc_url: String,
 
     /// Diadoc developer key (`ddauth_api_client_id`), injected into every Diadoc call.
@@ -30,7 +34,12 @@ pub struct Config {
 
     /// How to authenticate to Diadoc: `diadocauth` (developer key + token) or `bearer` (OIDC
     /// access token passed through).
-    #[arg(long, env = "EDI_GATEWAY_DIADOC_AUTH", value_enum, default_value = "diadocauth")]
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_DIADOC_AUTH",
+        value_enum,
+        default_value = "diadocauth"
+    )]
     pub diadoc_auth: DiadocAuthMode,
 
     /// How long a counteragent page stays cached, in seconds (0 turns the cache off).
@@ -75,7 +84,10 @@ impl Config {
     /// Checks what `serve` cannot run without.
     pub fn validate(&self) -> Result<(), String> {
         if self.diadoc_auth == DiadocAuthMode::Diadocauth && self.diadoc_client_id.is_none() {
-            return Err("EDI_GATEWAY_DIADOC_CLIENT_ID (--diadoc-client-id) is required in diadocauth mode".into());
+            return Err(
+                "EDI_GATEWAY_DIADOC_CLIENT_ID (--diadoc-client-id) is required in diadocauth mode"
+                    .into(),
+            );
         }
         if !(self.diadoc_url.starts_with("https://") || self.diadoc_url.starts_with("http://")) {
             return Err("EDI_GATEWAY_DIADOC_URL must be an http(s) URL".into());
@@ -112,6 +124,10 @@ mod tests {
     #[test]
     fn diadocauth_mode_requires_a_developer_key() {
         assert!(Config::for_upstream("http://x", None).validate().is_err());
-        assert!(Config::for_upstream("http://x", Some("k")).validate().is_ok());
+        assert!(
+            Config::for_upstream("http://x", Some("k"))
+                .validate()
+                .is_ok()
+        );
     }
 }

@@ -17,9 +17,9 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         listen,
         ..Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY))
     };
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (use --listen or EDI_GATEWAY_LISTEN)"))?;
+    let listener = TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e} (use --listen or EDI_GATEWAY_LISTEN)")
+    })?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = AppState::build(config)?;
     println!("{}", instructions(&base, &sandbox));
@@ -39,7 +39,9 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
         edi_sandbox::OTHER_LOGIN,
         edi_sandbox::OTHER_PASSWORD,
     );
-    Sandbox::builder().serve(listener, shutdown_signal()).await?;
+    Sandbox::builder()
+        .serve(listener, shutdown_signal())
+        .await?;
     Ok(())
 }
 

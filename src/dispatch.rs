@@ -47,14 +47,21 @@ struct Exchange {
     path: String,
 }
 
-async fn handle(state: &AppState, route: &'static Route, request: Request) -> Result<Response, ApiError> {
+async fn handle(
+    state: &AppState,
+    route: &'static Route,
+    request: Request,
+) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
     let token = match route.auth {
         Auth::CallerToken => Some(crate::auth::bearer_token(&parts.headers)?),
         Auth::None => None,
     };
     let captures: Vec<(String, String)> = match parts.extract::<RawPathParams>().await {
-        Ok(raw) => raw.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+        Ok(raw) => raw
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
         Err(_) => Vec::new(),
     };
     let args = params::validate(route, &captures, parts.uri.query())?;
@@ -95,7 +102,10 @@ async fn handle(state: &AppState, route: &'static Route, request: Request) -> Re
     if route.cache == CachePolicy::PerCaller {
         headers.insert("x-cache", HeaderValue::from_static(cache_status.as_str()));
         // The page is specific to the caller's token: shared caches must not keep it.
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     Ok(response)
 }
@@ -130,7 +140,12 @@ async fn read_body(
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| ApiError::field("", format!("the body must be JSON of at most {MAX_BODY_BYTES} bytes")))?;
+        .map_err(|_| {
+            ApiError::field(
+                "",
+                format!("the body must be JSON of at most {MAX_BODY_BYTES} bytes"),
+            )
+        })?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
@@ -152,7 +167,9 @@ async fn read_body(
             ));
         }
     }
-    Ok(Bytes::from(state.transcoder.value_to_wire(spec.message, &value)?))
+    Ok(Bytes::from(
+        state.transcoder.value_to_wire(spec.message, &value)?,
+    ))
 }
 
 /// Calls the upstream and shapes its reply as the route says.

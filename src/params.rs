@@ -56,7 +56,11 @@ pub fn validate(
     let mut problems = Vec::new();
     let mut args = Args::default();
     let query: Vec<(String, String)> = raw_query
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
 
     for (name, _) in &query {
@@ -83,7 +87,10 @@ pub fn validate(
 
     for param in route.params {
         let mut sent = match param.location {
-            In::Path => path.iter().filter(|(k, _)| k == param.name).collect::<Vec<_>>(),
+            In::Path => path
+                .iter()
+                .filter(|(k, _)| k == param.name)
+                .collect::<Vec<_>>(),
             In::Query => query.iter().filter(|(k, _)| k == param.name).collect(),
         };
         if sent.len() > 1 {
@@ -141,12 +148,12 @@ fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
             let hex32 = raw
                 .strip_suffix("@diadoc.ru")
                 .filter(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-            if is_guid(raw) {
-                Ok(raw.to_ascii_lowercase())
-            } else if hex32.is_some() {
+            if is_guid(raw) || hex32.is_some() {
                 Ok(raw.to_ascii_lowercase())
             } else {
-                Err(bad("must be a box id: a GUID (boxIdGuid) or 32 hex digits + @diadoc.ru".to_owned()))
+                Err(bad(
+                    "must be a box id: a GUID (boxIdGuid) or 32 hex digits + @diadoc.ru".to_owned(),
+                ))
             }
         }
         ParamKind::Cursor => {
@@ -155,7 +162,9 @@ fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
             if !raw.is_empty() && raw.len() <= 256 && raw.bytes().all(|b| b.is_ascii_graphic()) {
                 Ok(raw.to_owned())
             } else {
-                Err(bad("must be a `nextAfter` value from a previous page".to_owned()))
+                Err(bad(
+                    "must be a `nextAfter` value from a previous page".to_owned()
+                ))
             }
         }
         ParamKind::Enum(allowed) => {
@@ -234,7 +243,9 @@ fn is_filter_category(s: &str) -> bool {
     };
     let type_ok = !doc_type.is_empty()
         && doc_type.len() <= 64
-        && doc_type.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        && doc_type
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let status = ["Inbound", "Outbound", "Internal", "Proxy"]
         .iter()
         .find_map(|class| rest.strip_prefix(class));
@@ -269,7 +280,12 @@ mod tests {
 
     #[test]
     fn guid_box_id_is_lower_cased_and_renamed_for_the_upstream() {
-        let args = validate(&LIST_BOX_COUNTERAGENTS, &path(BOX), Some("status=InvitesMe")).expect("valid");
+        let args = validate(
+            &LIST_BOX_COUNTERAGENTS,
+            &path(BOX),
+            Some("status=InvitesMe"),
+        )
+        .expect("valid");
         let q = args.upstream_query(&LIST_BOX_COUNTERAGENTS);
         assert_eq!(
             q,
@@ -291,7 +307,11 @@ mod tests {
         };
         let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["extra", "boxId", "status", "query"]);
-        assert!(p[2].allowed.as_ref().is_some_and(|a| a.contains(&"IsMyCounteragent".to_owned())));
+        assert!(
+            p[2].allowed
+                .as_ref()
+                .is_some_and(|a| a.contains(&"IsMyCounteragent".to_owned()))
+        );
     }
 
     #[test]
@@ -310,7 +330,8 @@ mod tests {
 
     #[test]
     fn count_out_of_range_and_missing_filter_are_400s() {
-        let Err(ApiError::Invalid(p)) = validate(&LIST_DOCUMENTS, &path(BOX), Some("count=101")) else {
+        let Err(ApiError::Invalid(p)) = validate(&LIST_DOCUMENTS, &path(BOX), Some("count=101"))
+        else {
             panic!("expected a 400");
         };
         let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
@@ -319,10 +340,20 @@ mod tests {
 
     #[test]
     fn filter_category_shapes() {
-        for ok in ["Any.Inbound", "Any.OutboundNotFinished", "UniversalTransferDocument.InternalFinished"] {
+        for ok in [
+            "Any.Inbound",
+            "Any.OutboundNotFinished",
+            "UniversalTransferDocument.InternalFinished",
+        ] {
             assert!(is_filter_category(ok), "{ok}");
         }
-        for bad in ["Any", "Any.Sideways", ".Inbound", "Any.Inbound Not", "Any.Inbound-x"] {
+        for bad in [
+            "Any",
+            "Any.Sideways",
+            ".Inbound",
+            "Any.Inbound Not",
+            "Any.Inbound-x",
+        ] {
             assert!(!is_filter_category(bad), "{bad}");
         }
     }

@@ -93,7 +93,9 @@ impl DiadocClient {
                 key.expose_secret(),
                 token.expose_secret()
             ),
-            (_, None, Some(key)) => format!("DiadocAuth ddauth_api_client_id={}", key.expose_secret()),
+            (_, None, Some(key)) => {
+                format!("DiadocAuth ddauth_api_client_id={}", key.expose_secret())
+            }
             // No developer key: send the token alone rather than nothing; Diadoc answers 401.
             (_, Some(token), None) => format!("DiadocAuth ddauth_token={}", token.expose_secret()),
             (_, None, None) => return None,
@@ -137,7 +139,11 @@ impl DiadocClient {
             status: status.as_u16(),
             error_code: header_text(&headers, "x-diadoc-errorcode"),
             trace_id: header_text(&headers, "x-kontur-trace-id"),
-            message: String::from_utf8_lossy(&body).trim().chars().take(2000).collect(),
+            message: String::from_utf8_lossy(&body)
+                .trim()
+                .chars()
+                .take(2000)
+                .collect(),
         }))
     }
 }

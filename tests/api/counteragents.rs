@@ -17,18 +17,29 @@ async fn walks_all_three_pages_with_an_exclusive_cursor() {
     loop {
         let r = app.get(&path, Some(&token)).await;
         assert_eq!(r.status(), 200);
-        let link = r.headers().get("link").map(|v| v.to_str().expect("ascii").to_owned());
+        let link = r
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().expect("ascii").to_owned());
         let page: Value = r.json().await.expect("json");
         let items = page["counteragents"].as_array().expect("items");
         sizes.push(items.len());
         for item in items {
-            assert!(keys.insert(item["indexKey"].as_str().expect("indexKey").to_owned()), "no repeats");
+            assert!(
+                keys.insert(item["indexKey"].as_str().expect("indexKey").to_owned()),
+                "no repeats"
+            );
         }
         assert_eq!(page["totalCount"], 250);
         assert_eq!(page["totalCountType"], "Equal");
         match page.get("nextAfter").and_then(Value::as_str) {
             Some(next) => {
-                assert_eq!(next, items.last().expect("item")["indexKey"].as_str().expect("key"));
+                assert_eq!(
+                    next,
+                    items.last().expect("item")["indexKey"]
+                        .as_str()
+                        .expect("key")
+                );
                 let link = link.expect("Link header on a page with a next one");
                 assert!(link.ends_with("; rel=\"next\""), "{link}");
                 assert!(link.contains(&format!("after={next}")), "{link}");
@@ -54,16 +65,26 @@ async fn organization_route_uses_v2_with_my_org_id_and_status() {
     let token = app.demo_token().await;
     let (org_id, _) = app.first_box(&token).await;
     let r = app
-        .get(&format!("/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounteragent"), Some(&token))
+        .get(
+            &format!("/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounteragent"),
+            Some(&token),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let page: Value = r.json().await.expect("json");
     let items = page["counteragents"].as_array().expect("items");
     assert!(!items.is_empty());
-    assert!(items.iter().all(|c| c["currentStatus"] == "IsMyCounteragent"));
+    assert!(
+        items
+            .iter()
+            .all(|c| c["currentStatus"] == "IsMyCounteragent")
+    );
     let call = &app.upstream_calls("/V2/GetCounteragents")[0];
     assert_eq!(call.query_param("myOrgId"), Some(org_id.as_str()));
-    assert_eq!(call.query_param("counteragentStatus"), Some("IsMyCounteragent"));
+    assert_eq!(
+        call.query_param("counteragentStatus"),
+        Some("IsMyCounteragent")
+    );
 }
 
 #[tokio::test]
@@ -74,16 +95,28 @@ async fn bad_parameters_are_named_and_nothing_goes_upstream() {
     app.sandbox.clear_journal();
 
     let r = app
-        .get(&format!("/v1/diadoc/boxes/{box_id}/counteragents?query=Ромашка&after=ABC"), Some(&token))
+        .get(
+            &format!("/v1/diadoc/boxes/{box_id}/counteragents?query=Ромашка&after=ABC"),
+            Some(&token),
+        )
         .await;
     assert_eq!(r.status(), 400);
     assert_eq!(problem_fields(&problem(r).await), ["query"]);
 
-    let r = app.get("/v1/diadoc/boxes/not-a-box/counteragents?status=Nope", Some(&token)).await;
+    let r = app
+        .get(
+            "/v1/diadoc/boxes/not-a-box/counteragents?status=Nope",
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status(), 400);
     let p = problem(r).await;
     assert_eq!(problem_fields(&p), ["boxId", "status"]);
-    assert!(p["errors"][1]["allowed"].as_array().is_some_and(|a| a.len() == 6));
+    assert!(
+        p["errors"][1]["allowed"]
+            .as_array()
+            .is_some_and(|a| a.len() == 6)
+    );
     assert!(app.sandbox.journal().is_empty());
 }
 
@@ -91,9 +124,16 @@ async fn bad_parameters_are_named_and_nothing_goes_upstream() {
 async fn a_box_of_another_user_is_a_403() {
     let app = spawn_app().await;
     let demo = app.demo_token().await;
-    let other = app.login(edi_sandbox::OTHER_LOGIN, edi_sandbox::OTHER_PASSWORD).await;
+    let other = app
+        .login(edi_sandbox::OTHER_LOGIN, edi_sandbox::OTHER_PASSWORD)
+        .await;
     let (_, demo_box) = app.first_box(&demo).await;
-    let r = app.get(&format!("/v1/diadoc/boxes/{demo_box}/counteragents"), Some(&other)).await;
+    let r = app
+        .get(
+            &format!("/v1/diadoc/boxes/{demo_box}/counteragents"),
+            Some(&other),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(problem(r).await["upstream"]["status"], 403);
 }
@@ -125,7 +165,9 @@ async fn second_call_is_a_cache_hit_and_no_cache_refreshes() {
     assert_eq!(app.upstream_calls("/V3/GetCounteragents").len(), 2);
 
     // Different parameters are a different entry.
-    let filtered = app.get(&format!("{path}?status=InvitesMe"), Some(&token)).await;
+    let filtered = app
+        .get(&format!("{path}?status=InvitesMe"), Some(&token))
+        .await;
     assert_eq!(filtered.headers()["x-cache"], "miss");
 }
 
@@ -160,14 +202,21 @@ async fn errors_are_not_cached() {
 
 #[tokio::test]
 async fn fifty_concurrent_misses_make_one_upstream_call() {
-    let app = spawn_with(edi_sandbox::Sandbox::builder().delay(Duration::from_millis(200)), |_| {}).await;
+    let app = spawn_with(
+        edi_sandbox::Sandbox::builder().delay(Duration::from_millis(200)),
+        |_| {},
+    )
+    .await;
     let token = app.demo_token().await;
     let (_, box_id) = app.first_box(&token).await;
     let path = format!("/v1/diadoc/boxes/{box_id}/counteragents");
     let requests = (0..50).map(|_| app.get(&path, Some(&token)));
     let responses = futures_util::future::join_all(requests).await;
     assert!(responses.iter().all(|r| r.status() == 200));
-    let misses = responses.iter().filter(|r| r.headers()["x-cache"] == "miss").count();
+    let misses = responses
+        .iter()
+        .filter(|r| r.headers()["x-cache"] == "miss")
+        .count();
     assert_eq!(misses, 1);
     assert_eq!(app.upstream_calls("/V3/GetCounteragents").len(), 1);
 }

@@ -5,9 +5,17 @@ use serde_json::{Value, json};
 
 use crate::helpers::{problem, problem_fields, spawn_app};
 
-async fn some_document_ids(app: &crate::helpers::TestApp, token: &str, box_id: &str, n: usize) -> Vec<(String, String)> {
+async fn some_document_ids(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    box_id: &str,
+    n: usize,
+) -> Vec<(String, String)> {
     let r = app
-        .get(&format!("/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count={n}"), Some(token))
+        .get(
+            &format!("/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count={n}"),
+            Some(token),
+        )
         .await;
     let page: Value = r.json().await.expect("json");
     page["documents"]
@@ -35,7 +43,11 @@ async fn batch_get_returns_docflows_and_sends_the_documented_request() {
         .map(|(m, e)| json!({"documentId": {"messageId": m, "entityId": e}, "injectEntityContent": true}))
         .collect();
     let r = app
-        .post_json(&format!("/v1/diadoc/boxes/{box_id}/docflows:batchGet"), Some(&token), &json!({"requests": requests}))
+        .post_json(
+            &format!("/v1/diadoc/boxes/{box_id}/docflows:batchGet"),
+            Some(&token),
+            &json!({"requests": requests}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.expect("json");
@@ -45,8 +57,9 @@ async fn batch_get_returns_docflows_and_sends_the_documented_request() {
 
     let call = &app.upstream_calls("/V3/GetDocflows")[0];
     assert_eq!(call.query_param("boxId"), Some(box_id.as_str()));
-    let sent = edi_proto::diadoc::api::proto::docflow::GetDocflowBatchRequest::decode(call.body.clone())
-        .expect("protobuf body");
+    let sent =
+        edi_proto::diadoc::api::proto::docflow::GetDocflowBatchRequest::decode(call.body.clone())
+            .expect("protobuf body");
     assert_eq!(sent.requests.len(), 3);
     assert_eq!(sent.requests[1].document_id.message_id, ids[1].0);
     assert_eq!(sent.requests[1].inject_entity_content, Some(true));
@@ -87,7 +100,14 @@ async fn every_missing_required_path_and_unknown_field_is_listed() {
     assert_eq!(r.status(), 400);
     let mut fields = problem_fields(&problem(r).await);
     fields.sort();
-    assert_eq!(fields, ["bogus", "requests[0].documentId.messageId", "requests[1].documentId"]);
+    assert_eq!(
+        fields,
+        [
+            "bogus",
+            "requests[0].documentId.messageId",
+            "requests[1].documentId"
+        ]
+    );
     assert!(app.sandbox.journal().is_empty());
 }
 

@@ -9,7 +9,8 @@ async fn pages_documents_with_count_and_after() {
     let app = spawn_app().await;
     let token = app.demo_token().await;
     let (_, box_id) = app.first_box(&token).await;
-    let mut path = format!("/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count=20");
+    let mut path =
+        format!("/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count=20");
     let mut ids = std::collections::HashSet::new();
     let mut pages = 0;
     loop {
@@ -47,6 +48,9 @@ async fn count_and_filter_are_validated() {
         .get(&format!("/v1/diadoc/boxes/{box_id}/documents?count=101&documentNumber=1&timestampFromTicks=5"), Some(&token))
         .await;
     assert_eq!(r.status(), 400);
-    assert_eq!(problem_fields(&problem(r).await), ["filterCategory", "count", "documentNumber"]);
+    assert_eq!(
+        problem_fields(&problem(r).await),
+        ["filterCategory", "count", "documentNumber"]
+    );
     assert!(app.sandbox.journal().is_empty());
 }

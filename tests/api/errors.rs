@@ -8,21 +8,32 @@ use crate::helpers::{problem, spawn_app, spawn_with};
 async fn upstream_500_is_a_502_problem_with_the_upstream_details() {
     let app = spawn_app().await;
     let token = app.demo_token().await;
-    app.sandbox.fail_next(1, 500, "Internal server error: something broke");
+    app.sandbox
+        .fail_next(1, 500, "Internal server error: something broke");
     let r = app.get("/v1/diadoc/organizations", Some(&token)).await;
     assert_eq!(r.status(), 502);
     let p = problem(r).await;
     assert_eq!(p["status"], 502);
     assert_eq!(p["upstream"]["status"], 500);
     assert_eq!(p["upstream"]["service"], "diadoc");
-    assert!(p["upstream"]["message"].as_str().is_some_and(|m| m.contains("something broke")));
-    assert!(p["upstream"]["traceId"].is_string(), "trace id passed on: {p}");
+    assert!(
+        p["upstream"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("something broke"))
+    );
+    assert!(
+        p["upstream"]["traceId"].is_string(),
+        "trace id passed on: {p}"
+    );
     assert!(!p.to_string().contains(&token));
 }
 
 #[tokio::test]
 async fn upstream_timeout_is_a_504_problem() {
-    let app = spawn_with(edi_sandbox::Sandbox::builder(), |c| c.request_timeout_secs = 1).await;
+    let app = spawn_with(edi_sandbox::Sandbox::builder(), |c| {
+        c.request_timeout_secs = 1
+    })
+    .await;
     let token = app.demo_token().await;
     app.sandbox.set_delay(Duration::from_millis(2500));
     let r = app.get("/v1/diadoc/organizations", Some(&token)).await;
@@ -32,8 +43,13 @@ async fn upstream_timeout_is_a_504_problem() {
 
 #[tokio::test]
 async fn unreachable_upstream_is_a_502_problem() {
-    let app = spawn_with(edi_sandbox::Sandbox::builder(), |c| c.diadoc_url = "http://127.0.0.1:1".into()).await;
-    let r = app.get("/v1/diadoc/organizations", Some("some-token")).await;
+    let app = spawn_with(edi_sandbox::Sandbox::builder(), |c| {
+        c.diadoc_url = "http://127.0.0.1:1".into()
+    })
+    .await;
+    let r = app
+        .get("/v1/diadoc/organizations", Some("some-token"))
+        .await;
     assert_eq!(r.status(), 502);
     problem(r).await;
 }
@@ -44,7 +60,12 @@ async fn unknown_route_and_wrong_method_are_problems() {
     let r = app.get("/v1/nope", None).await;
     assert_eq!(r.status(), 404);
     problem(r).await;
-    let r = app.client.delete(app.url("/v1/diadoc/organizations")).send().await.expect("request");
+    let r = app
+        .client
+        .delete(app.url("/v1/diadoc/organizations"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(r.status(), 405);
     problem(r).await;
 }

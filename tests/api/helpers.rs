@@ -23,7 +23,9 @@ pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Con
     let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
     configure(&mut config);
     let state = AppState::build(config).expect("state builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(edi_gateway::serve(listener, state, std::future::pending()));
     TestApp {
@@ -41,7 +43,11 @@ impl TestApp {
     /// Logs in through the gateway and returns the Diadoc token.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let r = self
-            .post_json("/v1/diadoc/sessions", None, &serde_json::json!({"login": login, "password": password}))
+            .post_json(
+                "/v1/diadoc/sessions",
+                None,
+                &serde_json::json!({"login": login, "password": password}),
+            )
             .await;
         assert_eq!(r.status(), 200, "login {login}");
         let body: Value = r.json().await.expect("json");
@@ -49,7 +55,8 @@ impl TestApp {
     }
 
     pub async fn demo_token(&self) -> String {
-        self.login(edi_sandbox::DEMO_LOGIN, edi_sandbox::DEMO_PASSWORD).await
+        self.login(edi_sandbox::DEMO_LOGIN, edi_sandbox::DEMO_PASSWORD)
+            .await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
@@ -60,7 +67,12 @@ impl TestApp {
         r.send().await.expect("request")
     }
 
-    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
         let mut r = self.client.post(self.url(path)).json(body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -70,17 +82,29 @@ impl TestApp {
 
     /// The first box of the caller's first organization, and that organization's id.
     pub async fn first_box(&self, token: &str) -> (String, String) {
-        let orgs: Value = self.get("/v1/diadoc/organizations", Some(token)).await.json().await.expect("json");
+        let orgs: Value = self
+            .get("/v1/diadoc/organizations", Some(token))
+            .await
+            .json()
+            .await
+            .expect("json");
         let org = &orgs["organizations"][0];
         (
             org["orgId"].as_str().expect("orgId").to_owned(),
-            org["boxes"][0]["boxIdGuid"].as_str().expect("boxIdGuid").to_owned(),
+            org["boxes"][0]["boxIdGuid"]
+                .as_str()
+                .expect("boxIdGuid")
+                .to_owned(),
         )
     }
 
     /// Journal entries for one upstream path.
     pub fn upstream_calls(&self, path: &str) -> Vec<edi_sandbox::JournalEntry> {
-        self.sandbox.journal().into_iter().filter(|e| e.path == path).collect()
+        self.sandbox
+            .journal()
+            .into_iter()
+            .filter(|e| e.path == path)
+            .collect()
     }
 }
 
@@ -100,6 +124,10 @@ pub async fn problem(r: reqwest::Response) -> Value {
 pub fn problem_fields(p: &Value) -> Vec<String> {
     p["errors"]
         .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }

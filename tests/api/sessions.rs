@@ -17,9 +17,16 @@ async fn login_returns_a_token_and_injects_the_developer_key() {
     assert_eq!(call.query_param("type"), Some("password"));
     assert_eq!(
         call.authorization.as_deref(),
-        Some(format!("DiadocAuth ddauth_api_client_id={}", edi_sandbox::DEVELOPER_KEY).as_str())
+        Some(
+            format!(
+                "DiadocAuth ddauth_api_client_id={}",
+                edi_sandbox::DEVELOPER_KEY
+            )
+            .as_str()
+        )
     );
-    let body = edi_proto::diadoc::api::proto::LoginPassword::decode(call.body.clone()).expect("protobuf body");
+    let body = edi_proto::diadoc::api::proto::LoginPassword::decode(call.body.clone())
+        .expect("protobuf body");
     assert_eq!(body.login, edi_sandbox::DEMO_LOGIN);
     assert_eq!(body.password, edi_sandbox::DEMO_PASSWORD);
 }
@@ -28,7 +35,11 @@ async fn login_returns_a_token_and_injects_the_developer_key() {
 async fn wrong_password_is_a_401_problem() {
     let app = spawn_app().await;
     let r = app
-        .post_json("/v1/diadoc/sessions", None, &serde_json::json!({"login": "demo", "password": "nope"}))
+        .post_json(
+            "/v1/diadoc/sessions",
+            None,
+            &serde_json::json!({"login": "demo", "password": "nope"}),
+        )
         .await;
     assert_eq!(r.status(), 401);
     let p = problem(r).await;
@@ -40,7 +51,9 @@ async fn wrong_password_is_a_401_problem() {
 #[tokio::test]
 async fn login_missing_fields_are_named_before_any_upstream_call() {
     let app = spawn_app().await;
-    let r = app.post_json("/v1/diadoc/sessions", None, &serde_json::json!({})).await;
+    let r = app
+        .post_json("/v1/diadoc/sessions", None, &serde_json::json!({}))
+        .await;
     assert_eq!(r.status(), 400);
     let p = problem(r).await;
     assert_eq!(problem_fields(&p), ["login", "password"]);
@@ -51,7 +64,11 @@ async fn login_missing_fields_are_named_before_any_upstream_call() {
 async fn upstream_pascal_case_spelling_is_accepted() {
     let app = spawn_app().await;
     let r = app
-        .post_json("/v1/diadoc/sessions", None, &serde_json::json!({"Login": "demo", "Password": "demo"}))
+        .post_json(
+            "/v1/diadoc/sessions",
+            None,
+            &serde_json::json!({"Login": "demo", "Password": "demo"}),
+        )
         .await;
     assert_eq!(r.status(), 200);
 }
@@ -90,7 +107,9 @@ async fn missing_or_malformed_authorization_is_a_401_without_upstream_call() {
 #[tokio::test]
 async fn unknown_token_is_the_upstreams_401() {
     let app = spawn_app().await;
-    let r = app.get("/v1/diadoc/organizations", Some("not-a-real-token")).await;
+    let r = app
+        .get("/v1/diadoc/organizations", Some("not-a-real-token"))
+        .await;
     assert_eq!(r.status(), 401);
     let p = problem(r).await;
     assert_eq!(p["upstream"]["status"], 401);
@@ -107,11 +126,20 @@ async fn organizations_lists_the_users_boxes_in_camel_case() {
     let orgs = body["organizations"].as_array().expect("organizations");
     assert!(orgs.len() >= 2);
     assert!(orgs[0]["boxes"][0]["boxIdGuid"].is_string());
-    assert!(orgs[0].get("OrgId").is_none(), "no PascalCase keys on output");
+    assert!(
+        orgs[0].get("OrgId").is_none(),
+        "no PascalCase keys on output"
+    );
 
     let call = &app.upstream_calls("/GetMyOrganizations")[0];
     assert_eq!(
         call.authorization.as_deref(),
-        Some(format!("DiadocAuth ddauth_api_client_id={},ddauth_token={token}", edi_sandbox::DEVELOPER_KEY).as_str())
+        Some(
+            format!(
+                "DiadocAuth ddauth_api_client_id={},ddauth_token={token}",
+                edi_sandbox::DEVELOPER_KEY
+            )
+            .as_str()
+        )
     );
 }

@@ -21,7 +21,12 @@ pub(crate) struct Credentials {
 }
 
 pub(crate) fn parse(call: &Call<'_>) -> Option<Credentials> {
-    let value = call.headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let value = call
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
     let (scheme, rest) = value.split_once(' ')?;
     if scheme.eq_ignore_ascii_case("bearer") {
         return Some(Credentials {
@@ -47,12 +52,17 @@ pub(crate) fn parse(call: &Call<'_>) -> Option<Credentials> {
 }
 
 fn unauthorized(msg: &str) -> Reply {
-    Reply::Error(StatusCode::UNAUTHORIZED, "Http.Unauthorized", msg.to_owned())
+    Reply::Error(
+        StatusCode::UNAUTHORIZED,
+        "Http.Unauthorized",
+        msg.to_owned(),
+    )
 }
 
 /// Checks the developer key only (Authenticate). 401 when missing or unknown.
 pub(crate) fn client_only(shared: &Shared, call: &Call<'_>) -> Result<(), Reply> {
-    let creds = parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
+    let creds =
+        parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
     match creds.client_id {
         Some(k) if k == shared.developer_key => Ok(()),
         Some(_) => Err(unauthorized("Unknown ddauth_api_client_id")),
@@ -62,7 +72,8 @@ pub(crate) fn client_only(shared: &Shared, call: &Call<'_>) -> Result<(), Reply>
 
 /// Checks the full credentials and returns the user index.
 pub(crate) fn user(shared: &Shared, call: &Call<'_>) -> Result<usize, Reply> {
-    let creds = parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
+    let creds =
+        parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
     if !creds.bearer {
         match &creds.client_id {
             Some(k) if *k == shared.developer_key => {}
@@ -70,7 +81,9 @@ pub(crate) fn user(shared: &Shared, call: &Call<'_>) -> Result<usize, Reply> {
             None => return Err(unauthorized("ddauth_api_client_id is missing")),
         }
     }
-    let token = creds.token.ok_or_else(|| unauthorized("ddauth_token is missing"))?;
+    let token = creds
+        .token
+        .ok_or_else(|| unauthorized("ddauth_token is missing"))?;
     let state = shared.lock();
     let (_, user, issued) = state
         .tokens

@@ -96,7 +96,9 @@ fn my_organizations(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
         .iter()
         .map(|&i| shared.seed.orgs[i].clone())
         .collect();
-    Ok(Reply::Proto(dap::OrganizationList { organizations }.encode_to_vec()))
+    Ok(Reply::Proto(
+        dap::OrganizationList { organizations }.encode_to_vec(),
+    ))
 }
 
 /// The organization index the user may use, or 400/403 (api.md: token first, then box).
@@ -127,14 +129,20 @@ fn box_param(shared: &Shared, call: &Call<'_>, name: &str) -> Result<Option<usiz
         .strip_suffix("@diadoc.ru")
         .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
     if !is_guid(id) && !hex32 {
-        return Err(Reply::bad_request(format!("Parameter {name} is not a box id")));
+        return Err(Reply::bad_request(format!(
+            "Parameter {name} is not a box id"
+        )));
     }
     Ok(shared.seed.org_of_box(id))
 }
 
 /// Items strictly after the one whose key is `after` (api.md: exclusive cursor). An unknown
 /// cursor is a 400 (api.md does not say; our choice).
-fn after_cursor<T>(items: &[T], key: impl Fn(&T) -> &str, after: Option<&str>) -> Result<usize, Reply> {
+fn after_cursor<T>(
+    items: &[T],
+    key: impl Fn(&T) -> &str,
+    after: Option<&str>,
+) -> Result<usize, Reply> {
     match after {
         None => Ok(0),
         Some(k) => items
@@ -165,7 +173,9 @@ fn counteragents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
     let after = call.param("afterIndexKey");
     if query.is_some() && after.is_some() {
         // api.md, GetCounteragents: `query` must not be combined with `afterIndexKey`.
-        return Err(Reply::bad_request("query cannot be combined with afterIndexKey"));
+        return Err(Reply::bad_request(
+            "query cannot be combined with afterIndexKey",
+        ));
     }
     // api.md lists `Rejected` though the enum has no such value; the sandbox reads it as
     // "either side rejected" (RejectsMe or IsRejectedByMe) — its meaning is UNKNOWN upstream.
@@ -176,24 +186,43 @@ fn counteragents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
             dap::CounteragentStatus::IsRejectedByMe as i32,
         ]),
         Some(name) => match dap::CounteragentStatus::from_str_name(name) {
-            Some(s) if s != dap::CounteragentStatus::UnknownCounteragentStatus => Some(vec![s as i32]),
+            Some(s) if s != dap::CounteragentStatus::UnknownCounteragentStatus => {
+                Some(vec![s as i32])
+            }
             _ => return Err(Reply::bad_request("Unknown counteragentStatus")),
         },
     };
     let matching: Vec<&dap::Counteragent> = shared.seed.counteragents[org]
         .iter()
-        .filter(|c| statuses.as_ref().is_none_or(|s| s.contains(&c.current_status.unwrap_or(0))))
+        .filter(|c| {
+            statuses
+                .as_ref()
+                .is_none_or(|s| s.contains(&c.current_status.unwrap_or(0)))
+        })
         .filter(|c| {
             query.as_ref().is_none_or(|q| {
                 let o = &c.organization;
                 o.full_name.to_lowercase().contains(q)
-                    || o.short_name.as_deref().unwrap_or_default().to_lowercase().contains(q)
+                    || o.short_name
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_lowercase()
+                        .contains(q)
                     || o.inn.contains(q.as_str())
             })
         })
         .collect();
-    let start = after_cursor(&matching, |c| c.index_key.as_deref().unwrap_or_default(), after)?;
-    let counteragents = matching.iter().skip(start).take(PAGE).map(|c| (*c).clone()).collect();
+    let start = after_cursor(
+        &matching,
+        |c| c.index_key.as_deref().unwrap_or_default(),
+        after,
+    )?;
+    let counteragents = matching
+        .iter()
+        .skip(start)
+        .take(PAGE)
+        .map(|c| (*c).clone())
+        .collect();
     // TotalCount counts every match from the start of the list (api.md: UNKNOWN; our choice).
     Ok(Reply::Proto(
         dap::CounteragentList {
@@ -220,16 +249,28 @@ fn documents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
         (Some(true), s)
     } else if let Some(s) = rest.strip_prefix("Outbound") {
         (Some(false), s)
-    } else if let Some(s) = rest.strip_prefix("Internal").or_else(|| rest.strip_prefix("Proxy")) {
+    } else if let Some(s) = rest
+        .strip_prefix("Internal")
+        .or_else(|| rest.strip_prefix("Proxy"))
+    {
         (None, s)
     } else {
         return Err(Reply::bad_request("Bad document class in filterCategory"));
     };
     // A subset of the 34 status names (api.md, GetDocuments); others are a 400 here.
-    if !["", "NotRead", "Finished", "NotFinished", "WaitingForRecipientSignature", "NotRevoked"]
-        .contains(&status)
+    if ![
+        "",
+        "NotRead",
+        "Finished",
+        "NotFinished",
+        "WaitingForRecipientSignature",
+        "NotRevoked",
+    ]
+    .contains(&status)
     {
-        return Err(Reply::bad_request("Unknown document status in filterCategory"));
+        return Err(Reply::bad_request(
+            "Unknown document status in filterCategory",
+        ));
     }
     let count = match call.param("count") {
         None => PAGE,
@@ -239,9 +280,12 @@ fn documents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
             .filter(|c| *c <= PAGE)
             .ok_or_else(|| Reply::bad_request("count must be 0..100"))?,
     };
-    let ticks = call.param("timestampFromTicks").is_some() || call.param("timestampToTicks").is_some();
+    let ticks =
+        call.param("timestampFromTicks").is_some() || call.param("timestampToTicks").is_some();
     if call.param("documentNumber").is_some() && ticks {
-        return Err(Reply::bad_request("documentNumber cannot be combined with a ticks range"));
+        return Err(Reply::bad_request(
+            "documentNumber cannot be combined with a ticks range",
+        ));
     }
     let counteragent = call.param("counteragentBoxId").map(str::to_ascii_lowercase);
     let descending = match call.param("sortDirection") {
@@ -250,7 +294,11 @@ fn documents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
         Some(_) => return Err(Reply::bad_request("Bad sortDirection")),
     };
     // Only the first organization's box holds documents.
-    let docs = if org == 0 { shared.seed.documents.as_slice() } else { &[] };
+    let docs = if org == 0 {
+        shared.seed.documents.as_slice()
+    } else {
+        &[]
+    };
     let mut matching: Vec<&dap::documents::Document> = docs
         .iter()
         .filter(|d| inbound.is_none_or(|i| d.inbound == i) && inbound.is_some())
@@ -259,7 +307,11 @@ fn documents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
             "NotRead" => d.document.is_read == Some(false),
             _ => true,
         })
-        .filter(|d| counteragent.as_ref().is_none_or(|c| d.document.counteragent_box_id.as_ref() == Some(c)))
+        .filter(|d| {
+            counteragent
+                .as_ref()
+                .is_none_or(|c| d.document.counteragent_box_id.as_ref() == Some(c))
+        })
         .filter(|d| {
             call.param("documentNumber")
                 .is_none_or(|n| d.document.document_number.as_deref() == Some(n))
@@ -269,9 +321,17 @@ fn documents(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
     if descending {
         matching.reverse();
     }
-    let start = after_cursor(&matching, |d| d.index_key.as_deref().unwrap_or_default(), call.param("afterIndexKey"))?;
-    let page: Vec<dap::documents::Document> =
-        matching.iter().skip(start).take(count).map(|d| (*d).clone()).collect();
+    let start = after_cursor(
+        &matching,
+        |d| d.index_key.as_deref().unwrap_or_default(),
+        call.param("afterIndexKey"),
+    )?;
+    let page: Vec<dap::documents::Document> = matching
+        .iter()
+        .skip(start)
+        .take(count)
+        .map(|d| (*d).clone())
+        .collect();
     let has_more = start + page.len() < matching.len();
     Ok(Reply::Proto(
         dap::documents::DocumentList {
@@ -295,7 +355,11 @@ fn docflows(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
     if batch.requests.len() > PAGE {
         return Err(Reply::bad_request("At most 100 requests are allowed"));
     }
-    let docs = if org == 0 { shared.seed.documents.as_slice() } else { &[] };
+    let docs = if org == 0 {
+        shared.seed.documents.as_slice()
+    } else {
+        &[]
+    };
     let mut budget = CONTENT_CAP;
     let mut documents = Vec::new();
     for request in &batch.requests {
@@ -324,12 +388,20 @@ fn docflows(shared: &Shared, call: &Call<'_>) -> Result<Reply, Reply> {
     ))
 }
 
-fn docflow_of(shared: &Shared, seed: &crate::seed::SeedDocument, inject: bool) -> dap::docflow::DocumentWithDocflowV3 {
+fn docflow_of(
+    shared: &Shared,
+    seed: &crate::seed::SeedDocument,
+    inject: bool,
+) -> dap::docflow::DocumentWithDocflowV3 {
     use dap::docflow as df;
     let d = &seed.document;
     let me = shared.seed.first_box_id_guid().to_owned();
     let other = d.counteragent_box_id.clone().unwrap_or_default();
-    let (sender, recipient) = if seed.inbound { (other, me) } else { (me, other) };
+    let (sender, recipient) = if seed.inbound {
+        (other, me)
+    } else {
+        (me, other)
+    };
     let ticks = d.creation_timestamp_ticks;
     let entity = df::Entity {
         entity_id: Some(d.entity_id.clone()),
@@ -338,7 +410,6 @@ fn docflow_of(shared: &Shared, seed: &crate::seed::SeedDocument, inject: bool) -
             data: inject.then(|| seed.content.clone()),
         }),
         creation_timestamp: Some(dap::Timestamp { ticks }),
-        ..Default::default()
     };
     df::DocumentWithDocflowV3 {
         document_id: dap::DocumentId {
@@ -386,7 +457,9 @@ fn docflow_of(shared: &Shared, seed: &crate::seed::SeedDocument, inject: bool) -
                     ..Default::default()
                 },
                 sent_at: Some(dap::Timestamp { ticks }),
-                delivered_at: Some(dap::Timestamp { ticks: ticks + 10_000_000 }),
+                delivered_at: Some(dap::Timestamp {
+                    ticks: ticks + 10_000_000,
+                }),
                 ..Default::default()
             },
             ..Default::default()

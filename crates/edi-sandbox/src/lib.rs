@@ -166,7 +166,12 @@ impl SandboxHandle {
 
     /// Mints a valid token for a seeded user without an HTTP call.
     pub fn issue_token(&self, login: &str) -> Option<String> {
-        let user = self.shared.seed.users.iter().position(|u| u.login == login)?;
+        let user = self
+            .shared
+            .seed
+            .users
+            .iter()
+            .position(|u| u.login == login)?;
         Some(self.shared.issue(user))
     }
 
@@ -230,7 +235,9 @@ struct Mutable {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Mutable> {
         // A poisoned lock only means a handler panicked mid-update; the data is still usable.
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn issue(&self, user: usize) -> String {
@@ -325,7 +332,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
         }
         Reply::Error(status, code, text) => {
-            let mut r = (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+            let mut r = (
+                status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                text,
+            )
                 .into_response();
             r.headers_mut()
                 .insert("x-diadoc-errorcode", HeaderValue::from_static(code));
@@ -349,7 +360,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body,
         status: response.status().as_u16(),

@@ -57,8 +57,9 @@ pub struct Seed {
 /// A stable 128-bit value from a name (FNV-1a, twice with different offsets).
 fn hash128(name: &str) -> u128 {
     let fnv = |offset: u64| {
-        name.bytes()
-            .fold(offset, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+        name.bytes().fold(offset, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
     };
     (u128::from(fnv(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(fnv(0x8422_2325_cbf2_9ce4))
 }
@@ -66,7 +67,14 @@ fn hash128(name: &str) -> u128 {
 /// A GUID derived from `name`.
 pub fn guid(name: &str) -> String {
     let h = format!("{:032x}", hash128(name));
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn index_key(n: usize, salt: &str) -> String {
@@ -74,9 +82,22 @@ fn index_key(n: usize, salt: &str) -> String {
 }
 
 const NAMES: &[&str] = &[
-    "Ромашка", "Лютик", "Василёк", "Северный ветер", "Уральские самоцветы", "Балтийская верфь",
-    "Сибирский кедр", "Волжский хлеб", "Кама-Логистик", "Приокские сады", "Тульский пряник",
-    "Альфа-Снаб", "Стройресурс", "Техноком", "Агроинвест", "Медтехника",
+    "Ромашка",
+    "Лютик",
+    "Василёк",
+    "Северный ветер",
+    "Уральские самоцветы",
+    "Балтийская верфь",
+    "Сибирский кедр",
+    "Волжский хлеб",
+    "Кама-Логистик",
+    "Приокские сады",
+    "Тульский пряник",
+    "Альфа-Снаб",
+    "Стройресурс",
+    "Техноком",
+    "Агроинвест",
+    "Медтехника",
 ];
 const FORMS: &[(&str, &str)] = &[
     ("ООО", "Общество с ограниченной ответственностью"),
@@ -115,7 +136,11 @@ fn organization(i: usize, short: &str, full: &str) -> dap::Organization {
 fn named_org(i: usize) -> dap::Organization {
     let name = NAMES[i % NAMES.len()];
     let (form, form_full) = FORMS[i % FORMS.len()];
-    let suffix = if i >= NAMES.len() { format!("-{}", i / NAMES.len()) } else { String::new() };
+    let suffix = if i >= NAMES.len() {
+        format!("-{}", i / NAMES.len())
+    } else {
+        String::new()
+    };
     organization(
         i,
         &format!("{form} «{name}{suffix}»"),
@@ -160,7 +185,10 @@ impl Seed {
         let first = &counteragents[0];
         let types = [
             ("Nonformalized", dap::DocumentType::Nonformalized),
-            ("UniversalTransferDocument", dap::DocumentType::UniversalTransferDocument),
+            (
+                "UniversalTransferDocument",
+                dap::DocumentType::UniversalTransferDocument,
+            ),
             ("Invoice", dap::DocumentType::Invoice),
         ];
         let documents = (0..60)
@@ -171,7 +199,9 @@ impl Seed {
                 // Sizes vary so that a full batch with content passes the 1 MiB cap (api.md).
                 let size = 2_000 + (k % 5) * 9_000;
                 let content = bytes::Bytes::from(
-                    format!("<Документ номер=\"{}\"/>", k + 1).repeat(size / 30).into_bytes(),
+                    format!("<Документ номер=\"{}\"/>", k + 1)
+                        .repeat(size / 30)
+                        .into_bytes(),
                 );
                 let counteragent = &first[k % first.len()].organization.boxes[0].box_id_guid;
                 let document = dap::documents::Document {
