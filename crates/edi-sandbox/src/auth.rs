@@ -1,97 +1,191 @@
-//! Authorization as Diadoc checks it (reference/diadoc/api.md, "Authorization header" and
-//! "Status codes shared by most methods"):
+//! Authorization as Diadoc checks it (api.md, "Authorization header", "Status codes shared by
+//! most methods", `Authorization.rst` order: the token first (401), then the box (403)).
 //!
-//! * `DiadocAuth ddauth_api_client_id=<key>,ddauth_token=<token>` — parameters split on `,`,
-//!   with or without a space, in either order;
-//! * `Bearer <token>` (OIDC mode, no developer key). The sandbox has no OIDC provider, so it
-//!   accepts as a Bearer token any token it issued through Authenticate (our choice).
+//! * `DiadocAuth ddauth_api_client_id=<key>,ddauth_token=<token>`: parameters are separated by
+//!   `,` with or without a following space (the SDK writes none, the docs show both), in either
+//!   order. Authenticate needs only the client id.
+//! * `Bearer <token>`: the C# SDK's OIDC mode, with no developer key at all. The sandbox has no
+//!   OIDC provider, so — its choice, api.md documents no Bearer server behaviour — it accepts as a
+//!   Bearer token any unexpired token it issued through Authenticate.
 //!
-//! A missing header, an unknown developer key, or an unknown or expired token is a 401.
+//! A missing or unreadable header, a missing or unknown developer key, a missing, unknown or
+//! expired token: 401 with a plain-text reason.
 
-use axum::http::{StatusCode, header};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-use crate::{Call, Reply, Shared};
+use axum::http::{HeaderMap, header};
 
-/// The parsed `Authorization` header.
-#[derive(Debug, Default)]
-pub(crate) struct Credentials {
-    pub client_id: Option<String>,
-    pub token: Option<String>,
-    pub bearer: bool,
+use crate::reply::Refusal;
+use crate::state::Shared;
+
+/// The `Authorization` header, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credentials {
+    DiadocAuth {
+        client_id: Option<String>,
+        token: Option<String>,
+    },
+    Bearer(String),
 }
 
-pub(crate) fn parse(call: &Call<'_>) -> Option<Credentials> {
-    let value = call
-        .headers
-        .get(header::AUTHORIZATION)?
+fn parse(headers: &HeaderMap) -> Result<Credentials, Refusal> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(Refusal::Unauthorized("The Authorization header is missing"))?
         .to_str()
-        .ok()?
+        .map_err(|_| Refusal::Unauthorized("The Authorization header is not readable"))?
         .trim();
-    let (scheme, rest) = value.split_once(' ')?;
-    if scheme.eq_ignore_ascii_case("bearer") {
-        return Some(Credentials {
-            token: Some(rest.trim().to_owned()).filter(|t| !t.is_empty()),
-            bearer: true,
-            ..Default::default()
-        });
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if scheme.eq_ignore_ascii_case("Bearer") {
+        let token = rest.trim();
+        if token.is_empty() {
+            return Err(Refusal::Unauthorized("The Bearer token is empty"));
+        }
+        return Ok(Credentials::Bearer(token.to_owned()));
     }
-    if !scheme.eq_ignore_ascii_case("diadocauth") {
-        return None;
+    if !scheme.eq_ignore_ascii_case("DiadocAuth") {
+        return Err(Refusal::Unauthorized(
+            "The Authorization scheme must be DiadocAuth or Bearer",
+        ));
     }
-    let mut creds = Credentials::default();
-    for part in rest.split(',') {
-        let (name, value) = part.trim().split_once('=')?;
-        let value = value.trim().to_owned();
-        match name.trim() {
-            "ddauth_api_client_id" => creds.client_id = Some(value),
-            "ddauth_token" => creds.token = Some(value),
+    let (mut client_id, mut token) = (None, None);
+    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = part.split_once('=').ok_or(Refusal::Unauthorized(
+            "The DiadocAuth parameters are malformed",
+        ))?;
+        let value = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        match name.trim().to_ascii_lowercase().as_str() {
+            "ddauth_api_client_id" => client_id = value,
+            "ddauth_token" => token = value,
             _ => {}
         }
     }
-    Some(creds)
+    Ok(Credentials::DiadocAuth { client_id, token })
 }
 
-fn unauthorized(msg: &str) -> Reply {
-    Reply::Error(
-        StatusCode::UNAUTHORIZED,
-        "Http.Unauthorized",
-        msg.to_owned(),
-    )
-}
-
-/// Checks the developer key only (Authenticate). 401 when missing or unknown.
-pub(crate) fn client_only(shared: &Shared, call: &Call<'_>) -> Result<(), Reply> {
-    let creds =
-        parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
-    match creds.client_id {
-        Some(k) if k == shared.developer_key => Ok(()),
-        Some(_) => Err(unauthorized("Unknown ddauth_api_client_id")),
-        None => Err(unauthorized("ddauth_api_client_id is missing")),
+fn check_client_id(shared: &Shared, client_id: Option<&str>) -> Result<(), Refusal> {
+    match client_id {
+        Some(key) if key == shared.settings.developer_key => Ok(()),
+        Some(_) => Err(Refusal::Unauthorized("Unknown ddauth_api_client_id")),
+        None => Err(Refusal::Unauthorized("ddauth_api_client_id is missing")),
     }
 }
 
-/// Checks the full credentials and returns the user index.
-pub(crate) fn user(shared: &Shared, call: &Call<'_>) -> Result<usize, Reply> {
-    let creds =
-        parse(call).ok_or_else(|| unauthorized("Authorization header is missing or malformed"))?;
-    if !creds.bearer {
-        match &creds.client_id {
-            Some(k) if *k == shared.developer_key => {}
-            Some(_) => return Err(unauthorized("Unknown ddauth_api_client_id")),
-            None => return Err(unauthorized("ddauth_api_client_id is missing")),
+/// Authenticate's check: a DiadocAuth header with the known developer key (api.md,
+/// Authenticate: 401 "no Authorization header, or no ddauth_api_client_id in it, or a developer
+/// key Diadoc does not know").
+pub(crate) fn developer_key(shared: &Shared, headers: &HeaderMap) -> Result<(), Refusal> {
+    match parse(headers)? {
+        Credentials::DiadocAuth { client_id, .. } => check_client_id(shared, client_id.as_deref()),
+        Credentials::Bearer(_) => Err(Refusal::Unauthorized(
+            "Authenticate takes a DiadocAuth header with ddauth_api_client_id",
+        )),
+    }
+}
+
+/// Every other method's check: returns the index into `Seed::users` of the token's user.
+pub(crate) fn user(shared: &Shared, headers: &HeaderMap) -> Result<usize, Refusal> {
+    let token = match parse(headers)? {
+        Credentials::DiadocAuth { client_id, token } => {
+            check_client_id(shared, client_id.as_deref())?;
+            token.ok_or(Refusal::Unauthorized("ddauth_token is missing"))?
+        }
+        Credentials::Bearer(token) => token,
+    };
+    shared.lock().tokens.user(&token, shared.settings.token_ttl)
+}
+
+/// The tokens issued so far.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens {
+    issued: HashMap<String, (usize, Instant)>,
+}
+
+impl Tokens {
+    /// Remembers `token` as issued now to user `user`.
+    pub(crate) fn insert(&mut self, token: String, user: usize) {
+        self.issued.insert(token, (user, Instant::now()));
+    }
+
+    /// The user of a valid token; 401 when unknown or older than `ttl`.
+    fn user(&self, token: &str, ttl: Duration) -> Result<usize, Refusal> {
+        let (user, at) = self
+            .issued
+            .get(token)
+            .ok_or(Refusal::Unauthorized("The token is invalid"))?;
+        if at.elapsed() >= ttl {
+            return Err(Refusal::Unauthorized("The token has expired"));
+        }
+        Ok(*user)
+    }
+}
+
+/// Issues a new token for user `user`: opaque and base64-like, as in the docs' example
+/// (api.md, "Authorization header").
+pub(crate) fn issue(shared: &Shared, user: usize) -> String {
+    let token = base64(&shared.random_bytes(96));
+    shared.lock().tokens.insert(token.clone(), user);
+    token
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
         }
     }
-    let token = creds
-        .token
-        .ok_or_else(|| unauthorized("ddauth_token is missing"))?;
-    let state = shared.lock();
-    let (_, user, issued) = state
-        .tokens
-        .iter()
-        .find(|(t, _, _)| *t == token)
-        .ok_or_else(|| unauthorized("The token is invalid"))?;
-    if issued.elapsed() > shared.token_ttl {
-        return Err(unauthorized("The token has expired"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, value.parse().expect("header value"));
+        h
     }
-    Ok(*user)
+
+    #[test]
+    fn diadoc_auth_parameters_parse_in_any_order_and_spacing() {
+        let expected = Credentials::DiadocAuth {
+            client_id: Some("k".into()),
+            token: Some("t".into()),
+        };
+        for v in [
+            "DiadocAuth ddauth_api_client_id=k,ddauth_token=t",
+            "DiadocAuth ddauth_api_client_id=k, ddauth_token=t",
+            "DiadocAuth ddauth_token=t,ddauth_api_client_id=k",
+        ] {
+            assert_eq!(parse(&headers(v)).ok(), Some(expected.clone()), "{v}");
+        }
+        assert_eq!(
+            parse(&headers("Bearer abc")).ok(),
+            Some(Credentials::Bearer("abc".into()))
+        );
+        assert!(parse(&headers("Basic xyz")).is_err());
+        assert!(parse(&HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+    }
 }

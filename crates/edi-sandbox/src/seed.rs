@@ -1,291 +1,297 @@
 //! The deterministic seed: the same users, organizations, boxes, counteragents and documents on
-//! every run. Ids follow reference/diadoc/api.md, "Identifiers": GUIDs in lower-case 8-4-4-4-12
-//! form, `Box.BoxId` = 32 hex + `@diadoc.ru` with `BoxIdGuid` the same 128 bits dashed, and
-//! `IndexKey`s of 48 upper-case hex characters.
+//! every run, so tests and the demo can name them. Ids follow reference/diadoc/api.md,
+//! "Identifiers" (see [`ids`]).
+//!
+//! What [`Seed::demo`] holds:
+//!
+//! | user | password | organizations (boxes) |
+//! | --- | --- | --- |
+//! | `demo` | `demo` | ООО «Ромашка» (1 box, 250 counteragents, 60 documents); АО «Северный ветер» (2 boxes; the first has templates switched off, 5 documents) |
+//! | `other` | `other` | ПАО «Уральские самоцветы» (1 box, 6 documents) |
+//!
+//! The seed owns data only; how the methods read it lives in `diadoc/`.
+
+mod content;
+mod counteragents;
+mod documents;
+pub mod ids;
+mod organizations;
+
+use std::sync::LazyLock;
 
 use edi_proto::diadoc::api::proto as dap;
+
+pub use documents::{DocumentKind, Response, SeedDocument, SeedEvent};
 
 /// The demo user's login.
 pub const DEMO_LOGIN: &str = "demo";
 /// The demo user's password.
 pub const DEMO_PASSWORD: &str = "demo";
-/// A second user, who sees one other organization only.
+/// A second user, who sees one other organization only (for 403 and token-isolation tests).
 pub const OTHER_LOGIN: &str = "other";
 /// The second user's password.
 pub const OTHER_PASSWORD: &str = "other";
 
-/// .NET ticks at the Unix epoch (api.md, "Time values").
-const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
-/// 2024-01-01T00:00:00Z in .NET ticks.
-const SEED_START_TICKS: i64 = UNIX_EPOCH_TICKS + 1_704_067_200 * 10_000_000;
-
 /// A seeded user.
 #[derive(Debug, Clone)]
-pub struct User {
-    /// Login.
-    pub login: &'static str,
-    /// Password.
-    pub password: &'static str,
-    /// Indexes into [`Seed::orgs`] this user can access.
+pub struct SeedUser {
+    /// Login for Authenticate.
+    pub login: String,
+    /// Password for Authenticate.
+    pub password: String,
+    /// The user's id (a GUID).
+    pub user_id: String,
+    /// Indexes into [`Seed::orgs`] of the organizations the user can access.
     pub orgs: Vec<usize>,
 }
 
-/// A seeded document of the first box.
+/// A box of one of the users' organizations.
 #[derive(Debug, Clone)]
-pub struct SeedDocument {
-    /// The metadata GetDocuments returns.
-    pub document: dap::documents::Document,
-    /// Its content bytes (left out of GetDocuments; injected by GetDocflows on request).
-    pub content: bytes::Bytes,
-    /// Inbound or outbound.
-    pub inbound: bool,
+pub struct SeedBox {
+    /// Index into [`Seed::orgs`] of the owner.
+    pub org: usize,
+    /// `Box.BoxId`: 32 hex digits + `@diadoc.ru`.
+    pub box_id: String,
+    /// `Box.BoxIdGuid`: the same 128 bits, dashed; the form query parameters take.
+    pub box_id_guid: String,
+    /// The box title.
+    pub title: String,
+    /// Whether PostTemplate may send from this box (api.md, PostTemplate: templates are off by
+    /// default and must be enabled by Diadoc support).
+    pub templates_enabled: bool,
 }
 
 /// Everything the sandbox serves.
 #[derive(Debug, Clone)]
 pub struct Seed {
     /// Users and the organizations they see.
-    pub users: Vec<User>,
-    /// Organizations with their boxes.
+    pub users: Vec<SeedUser>,
+    /// The users' organizations with their boxes, as GetMyOrganizations returns them.
     pub orgs: Vec<dap::Organization>,
-    /// Counteragents per organization index, in index-key order.
+    /// Every box of [`Seed::orgs`], flattened, in order.
+    pub boxes: Vec<SeedBox>,
+    /// Counteragents per organization (index-aligned with [`Seed::orgs`]), in list order.
     pub counteragents: Vec<Vec<dap::Counteragent>>,
-    /// Documents of the first organization's box, in index-key order.
+    /// Documents of every box, each box's in list order (ascending time).
     pub documents: Vec<SeedDocument>,
 }
 
-/// A stable 128-bit value from a name (FNV-1a, twice with different offsets).
-fn hash128(name: &str) -> u128 {
-    let fnv = |offset: u64| {
-        name.bytes().fold(offset, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    (u128::from(fnv(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(fnv(0x8422_2325_cbf2_9ce4))
-}
-
-/// A GUID derived from `name`.
-pub fn guid(name: &str) -> String {
-    let h = format!("{:032x}", hash128(name));
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
-fn index_key(n: usize, salt: &str) -> String {
-    format!("{n:08X}{:040X}", hash128(salt) >> 8)[..48].to_owned()
-}
-
-const NAMES: &[&str] = &[
-    "Ромашка",
-    "Лютик",
-    "Василёк",
-    "Северный ветер",
-    "Уральские самоцветы",
-    "Балтийская верфь",
-    "Сибирский кедр",
-    "Волжский хлеб",
-    "Кама-Логистик",
-    "Приокские сады",
-    "Тульский пряник",
-    "Альфа-Снаб",
-    "Стройресурс",
-    "Техноком",
-    "Агроинвест",
-    "Медтехника",
-];
-const FORMS: &[(&str, &str)] = &[
-    ("ООО", "Общество с ограниченной ответственностью"),
-    ("АО", "Акционерное общество"),
-    ("ПАО", "Публичное акционерное общество"),
-];
-
-fn organization(i: usize, short: &str, full: &str) -> dap::Organization {
-    let inn = format!("77{:08}", 10_000_000 + i * 7919 % 90_000_000);
-    let kpp = format!("77{:02}01001", i % 50);
-    let org_id = guid(&format!("org-{i}"));
-    let box_guid = guid(&format!("box-{i}"));
-    let boxes = vec![dap::Box {
-        box_id: format!("{}@diadoc.ru", box_guid.replace('-', "")),
-        box_id_guid: box_guid,
-        title: short.to_owned(),
-        ..Default::default()
-    }];
-    dap::Organization {
-        org_id,
-        fns_participant_id: Some(format!("2BM-{inn}-{kpp}-20240710110440{:07}", i)),
-        inn,
-        kpp: Some(kpp),
-        full_name: full.to_owned(),
-        short_name: Some(short.to_owned()),
-        boxes,
-        ogrn: Some(format!("1027700{:06}", 100_000 + i)),
-        is_active: Some(true),
-        sociability: dap::Sociability::AllOrganizations as i32,
-        organization_type: dap::OrganizationType::Juridical as i32,
-        ready_for_epd_status: dap::ReadyForEpdStatus::Ready as i32,
-        ..Default::default()
-    }
-}
-
-fn named_org(i: usize) -> dap::Organization {
-    let name = NAMES[i % NAMES.len()];
-    let (form, form_full) = FORMS[i % FORMS.len()];
-    let suffix = if i >= NAMES.len() {
-        format!("-{}", i / NAMES.len())
-    } else {
-        String::new()
-    };
-    organization(
-        i,
-        &format!("{form} «{name}{suffix}»"),
-        &format!("{form_full} «{name}{suffix}»"),
-    )
-}
+/// The demo seed, built once per process. It is a constant (the same value on every run, never
+/// mutated: each sandbox gets its own clone, and contents are shared `Bytes`), so this is not a
+/// cache in the STYLE §5 sense; it saves rebuilding ~1 MB of contents and signatures for every
+/// sandbox a test suite starts (about 0.1 s each in a debug build).
+static DEMO: LazyLock<Seed> = LazyLock::new(Seed::build_demo);
 
 impl Seed {
-    /// The demo seed: users `demo` (organizations 0 and 1) and `other` (organization 2);
-    /// 250 counteragents on organization 0, a few on the others; 60 documents in box 0.
+    /// The demo seed described in the module docs.
     pub fn demo() -> Self {
-        let orgs: Vec<dap::Organization> = (0..3).map(named_org).collect();
-        let statuses = [
-            dap::CounteragentStatus::IsMyCounteragent,
-            dap::CounteragentStatus::IsMyCounteragent,
-            dap::CounteragentStatus::InvitesMe,
-            dap::CounteragentStatus::IsInvitedByMe,
-            dap::CounteragentStatus::RejectsMe,
-            dap::CounteragentStatus::IsRejectedByMe,
-        ];
-        let counteragents = [250usize, 7, 5]
+        DEMO.clone()
+    }
+
+    fn build_demo() -> Self {
+        let orgs = organizations::own(&[
+            organizations::OwnOrg {
+                key: "romashka",
+                form: 0,
+                name: "Ромашка",
+                place: 0,
+                boxes: &["ООО «Ромашка»"],
+            },
+            organizations::OwnOrg {
+                key: "severny-veter",
+                form: 1,
+                name: "Северный ветер",
+                place: 1,
+                boxes: &[
+                    "АО «Северный ветер»",
+                    "АО «Северный ветер», филиал в Мурманске",
+                ],
+            },
+            organizations::OwnOrg {
+                key: "uralskie-samotsvety",
+                form: 3,
+                name: "Уральские самоцветы",
+                place: 2,
+                boxes: &["ПАО «Уральские самоцветы»"],
+            },
+        ]);
+        let boxes: Vec<SeedBox> = orgs
             .iter()
             .enumerate()
-            .map(|(o, &n)| {
-                (0..n)
-                    .map(|k| {
-                        let i = 100 + o * 1000 + k;
-                        let mut org = named_org(i);
-                        org.departments.clear(); // api.md: always empty in GetCounteragents
-                        dap::Counteragent {
-                            index_key: Some(index_key(k + 1, &format!("ca-{o}-{k}"))),
-                            organization: org,
-                            current_status: Some(statuses[k % statuses.len()] as i32),
-                            last_event_timestamp_ticks: SEED_START_TICKS
-                                + (k as i64) * 3_600 * 10_000_000 * 7,
-                            ..Default::default()
-                        }
-                    })
-                    .collect()
-            })
-            .collect::<Vec<Vec<_>>>();
-        let first = &counteragents[0];
-        let types = [
-            ("Nonformalized", dap::DocumentType::Nonformalized),
-            (
-                "UniversalTransferDocument",
-                dap::DocumentType::UniversalTransferDocument,
-            ),
-            ("Invoice", dap::DocumentType::Invoice),
-        ];
-        let documents = (0..60)
-            .map(|k| {
-                let (type_id, doc_type) = types[k % types.len()];
-                let inbound = k % 3 != 2;
-                let ticks = SEED_START_TICKS + (k as i64) * 86_400 * 10_000_000;
-                // Sizes vary so that a full batch with content passes the 1 MiB cap (api.md).
-                let size = 2_000 + (k % 5) * 9_000;
-                let content = bytes::Bytes::from(
-                    format!("<Документ номер=\"{}\"/>", k + 1)
-                        .repeat(size / 30)
-                        .into_bytes(),
-                );
-                let counteragent = &first[k % first.len()].organization.boxes[0].box_id_guid;
-                let document = dap::documents::Document {
-                    index_key: Some(index_key(k + 1, &format!("doc-{k}"))),
-                    message_id: guid(&format!("msg-{k}")),
-                    entity_id: guid(&format!("ent-{k}")),
-                    creation_timestamp_ticks: ticks,
-                    counteragent_box_id: Some(counteragent.clone()),
-                    document_type: Some(doc_type as i32),
-                    file_name: Some(format!("document-{}.xml", k + 1)),
-                    document_date: Some(format!("{:02}.{:02}.2024", 1 + k % 28, 1 + k % 12)),
-                    document_number: Some(format!("{}", 1000 + k)),
-                    send_timestamp_ticks: (!inbound).then_some(ticks),
-                    delivery_timestamp_ticks: inbound.then_some(ticks),
-                    document_direction: Some(if inbound {
-                        dap::DocumentDirection::Inbound
-                    } else {
-                        dap::DocumentDirection::Outbound
-                    } as i32),
-                    is_read: Some(k % 4 != 0),
-                    type_named_id: type_id.to_owned(),
-                    function: "default".to_owned(),
-                    title: format!("Документ № {}", 1000 + k),
-                    version: "v1".to_owned(),
-                    workflow_id: 1,
-                    ..Default::default()
-                };
-                SeedDocument {
-                    document,
-                    content,
-                    inbound,
-                }
+            .flat_map(|(org, o)| {
+                o.boxes.iter().map(move |b| SeedBox {
+                    org,
+                    box_id: b.box_id.clone(),
+                    box_id_guid: b.box_id_guid.clone(),
+                    title: b.title.clone(),
+                    templates_enabled: true,
+                })
             })
             .collect();
-        Self {
+        let mut seed = Self {
             users: vec![
-                User {
-                    login: DEMO_LOGIN,
-                    password: DEMO_PASSWORD,
-                    orgs: vec![0, 1],
-                },
-                User {
-                    login: OTHER_LOGIN,
-                    password: OTHER_PASSWORD,
-                    orgs: vec![2],
-                },
+                user(DEMO_LOGIN, DEMO_PASSWORD, vec![0, 1]),
+                user(OTHER_LOGIN, OTHER_PASSWORD, vec![2]),
             ],
+            counteragents: counteragents::demo(&orgs),
             orgs,
-            counteragents,
-            documents,
+            boxes,
+            documents: Vec::new(),
+        };
+        // The first box of АО «Северный ветер» is the one without templates.
+        seed.boxes[1].templates_enabled = false;
+        for (box_index, count) in [(0, 60), (1, 5), (3, 6)] {
+            let docs = documents::for_box(&seed, box_index, count);
+            seed.documents.extend(docs);
         }
+        seed
     }
 
-    /// The first organization's id.
+    /// The first organization's id (ООО «Ромашка»).
     pub fn first_org_id(&self) -> &str {
-        &self.orgs[0].org_id
+        self.orgs.first().map_or("", |o| o.org_id.as_str())
     }
 
-    /// The first organization's box, GUID form.
+    /// The first organization's first box, GUID form: 250 counteragents, 60 documents.
     pub fn first_box_id_guid(&self) -> &str {
-        &self.orgs[0].boxes[0].box_id_guid
+        self.boxes.first().map_or("", |b| b.box_id_guid.as_str())
     }
 
-    /// (messageId, entityId) of every seeded document.
-    pub fn document_ids(&self) -> Vec<(String, String)> {
-        self.documents
+    /// The `other` user's box (GUID form), which `demo` cannot access.
+    pub fn other_box_id_guid(&self) -> &str {
+        self.user(OTHER_LOGIN)
+            .and_then(|u| u.orgs.first())
+            .and_then(|&org| self.boxes.iter().find(|b| b.org == org))
+            .map_or("", |b| b.box_id_guid.as_str())
+    }
+
+    /// A box of `demo`'s with templates switched off (GUID form).
+    pub fn templates_disabled_box_id_guid(&self) -> &str {
+        self.boxes
             .iter()
+            .find(|b| !b.templates_enabled)
+            .map_or("", |b| b.box_id_guid.as_str())
+    }
+
+    /// (messageId, entityId) of every document in the first box, in list order.
+    pub fn document_ids(&self) -> Vec<(String, String)> {
+        self.documents_in(self.first_box_id_guid())
             .map(|d| (d.document.message_id.clone(), d.document.entity_id.clone()))
             .collect()
     }
 
-    /// The organization index owning `box_id` (GUID or `@diadoc.ru` form, any case).
-    pub fn org_of_box(&self, box_id: &str) -> Option<usize> {
-        let wanted = box_id.to_ascii_lowercase();
-        self.orgs.iter().position(|o| {
-            o.boxes
-                .iter()
-                .any(|b| b.box_id_guid == wanted || b.box_id == wanted)
-        })
+    /// The documents of the box `box_id` (either id form, any case), in list order.
+    pub fn documents_in<'a>(&'a self, box_id: &str) -> impl Iterator<Item = &'a SeedDocument> {
+        let index = self.box_index(box_id);
+        self.documents
+            .iter()
+            .filter(move |d| Some(d.box_index) == index)
     }
 
-    /// The organization index with id `org_id`.
-    pub fn org_by_id(&self, org_id: &str) -> Option<usize> {
-        let wanted = org_id.to_ascii_lowercase();
-        self.orgs.iter().position(|o| o.org_id == wanted)
+    /// The user with this login.
+    pub fn user(&self, login: &str) -> Option<&SeedUser> {
+        self.users.iter().find(|u| u.login == login)
+    }
+
+    /// The index into [`Seed::boxes`] of `box_id`, given as `BoxIdGuid` or `BoxId`
+    /// (`…@diadoc.ru`), in any case.
+    pub fn box_index(&self, box_id: &str) -> Option<usize> {
+        let key = box_key(box_id)?;
+        self.boxes
+            .iter()
+            .position(|b| box_key(&b.box_id_guid).as_deref() == Some(key.as_str()))
+    }
+
+    /// The index into [`Seed::orgs`] of the organization `org_id` (any case).
+    pub fn org_index(&self, org_id: &str) -> Option<usize> {
+        self.orgs
+            .iter()
+            .position(|o| o.org_id.eq_ignore_ascii_case(org_id))
+    }
+
+    /// Whether `box_id` names any box the sandbox knows: the users' own or a counteragent's.
+    pub fn is_known_box(&self, box_id: &str) -> bool {
+        let Some(key) = box_key(box_id) else {
+            return false;
+        };
+        let known = |b: &dap::Box| box_key(&b.box_id_guid).as_deref() == Some(key.as_str());
+        self.orgs.iter().flat_map(|o| &o.boxes).any(known)
+            || self
+                .counteragents
+                .iter()
+                .flatten()
+                .flat_map(|c| &c.organization.boxes)
+                .any(known)
+    }
+
+    /// The first document of the first box that has no delivery protocol (GenerateDocumentProtocol
+    /// answers 409 for it).
+    pub fn document_without_protocol(&self) -> Option<&SeedDocument> {
+        self.documents_in(self.first_box_id_guid())
+            .find(|d| !d.kind.has_protocol())
+    }
+}
+
+/// The 32 lower-case hex digits of a box id in either form (api.md, "Identifiers"), or `None`
+/// when `id` is neither a dashed GUID nor `<32 hex>@diadoc.ru`.
+pub fn box_key(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let hex = match lower.strip_suffix("@diadoc.ru") {
+        Some(hex) => hex.to_owned(),
+        None if is_guid(&lower) => lower.replace('-', ""),
+        None => return None,
+    };
+    (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+/// Whether `s` is a GUID in the 8-4-4-4-12 form (hex digits of either case).
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn user(login: &str, password: &str, orgs: Vec<usize>) -> SeedUser {
+    SeedUser {
+        login: login.to_owned(),
+        password: password.to_owned(),
+        user_id: ids::guid(&format!("user-{login}")),
+        orgs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_seed_has_the_documented_shape() {
+        let seed = Seed::demo();
+        assert_eq!(seed.counteragents[0].len(), 250);
+        assert_eq!(seed.document_ids().len(), 60);
+        assert_eq!(seed.documents_in(seed.other_box_id_guid()).count(), 6);
+        assert_ne!(
+            seed.templates_disabled_box_id_guid(),
+            seed.first_box_id_guid()
+        );
+        assert!(seed.document_without_protocol().is_some());
+        let first: Vec<_> = seed.documents_in(seed.first_box_id_guid()).collect();
+        let total: usize = first
+            .iter()
+            .map(|d| d.content.len() + d.sender_signature.len())
+            .sum();
+        assert!(
+            total > 1_048_576,
+            "the first box's contents pass the GetDocflows cap: {total}"
+        );
+        let biggest = first.iter().map(|d| d.content.len()).max().unwrap_or(0);
+        assert!((30_000..45_000).contains(&biggest), "{biggest}");
+        assert!(first.iter().any(|d| d.inbound) && first.iter().any(|d| !d.inbound));
+        // Box ids resolve in both forms and any case.
+        let b = &seed.boxes[0];
+        assert_eq!(seed.box_index(&b.box_id), Some(0));
+        assert_eq!(seed.box_index(&b.box_id_guid.to_uppercase()), Some(0));
     }
 }

@@ -1,0 +1,147 @@
+//! [`SandboxBuilder`]: what a sandbox knows and how it misbehaves, chosen before it starts, then
+//! started on a fresh loopback port ([`SandboxBuilder::spawn`], for tests) or on a listener the
+//! caller bound ([`SandboxBuilder::serve`], for `edi-gateway sandbox --listen`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::handle::SandboxHandle;
+use crate::seed::Seed;
+use crate::state::{Fault, Mutable, Settings, Shared};
+use crate::{DEVELOPER_KEY, server};
+
+/// Configures a sandbox before it starts. Every setter consumes and returns the builder.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    seed: Option<Seed>,
+    settings: Settings,
+    delay: Duration,
+    faults: Vec<Fault>,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            settings: Settings {
+                developer_key: DEVELOPER_KEY.to_owned(),
+                // api.md, "Authorization header": a token lives 24 hours.
+                token_ttl: Duration::from_secs(24 * 60 * 60),
+                protocol_polls: 1,
+                template_polls: 1,
+                retry_after_secs: 1,
+            },
+            delay: Duration::ZERO,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The developer key (`ddauth_api_client_id`) to accept; default [`DEVELOPER_KEY`].
+    pub fn developer_key(mut self, key: impl Into<String>) -> Self {
+        self.settings.developer_key = key.into();
+        self
+    }
+
+    /// How long issued tokens stay valid; default 24 hours (api.md). `Duration::ZERO` makes
+    /// every token expire at once.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.token_ttl = ttl;
+        self
+    }
+
+    /// Latency added to every reply (after the reply is chosen and journaled); default none.
+    pub fn delay(mut self, d: Duration) -> Self {
+        self.delay = d;
+        self
+    }
+
+    /// Answers the next `n` calls, whatever they are, with `status` and the plain-text `body`
+    /// instead of handling them. They are still journaled, with that status. An invalid status
+    /// code becomes 500.
+    pub fn fail_next(mut self, n: usize, status: u16, body: impl Into<String>) -> Self {
+        let body = body.into();
+        self.faults
+            .extend(std::iter::repeat_n(Fault { status, body }, n));
+        self
+    }
+
+    /// How many GenerateDocumentProtocol calls per document answer "not ready" (200 +
+    /// `Retry-After`, no body) before the protocol; default 1, 0 for none.
+    pub fn protocol_polls(mut self, k: u32) -> Self {
+        self.settings.protocol_polls = k;
+        self
+    }
+
+    /// How many PostTemplate calls per operation answer "still running" (204 + `Retry-After`)
+    /// before the template; default 1, 0 for none.
+    pub fn template_polls(mut self, k: u32) -> Self {
+        self.settings.template_polls = k;
+        self
+    }
+
+    /// The `Retry-After` value in whole seconds on "not ready" answers; default 1, 0 allowed.
+    pub fn retry_after_secs(mut self, n: u64) -> Self {
+        self.settings.retry_after_secs = n;
+        self
+    }
+
+    /// Serves `seed` instead of [`Seed::demo`].
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    fn into_shared(self) -> Arc<Shared> {
+        let initial = Mutable {
+            delay: self.delay,
+            faults: self.faults.into(),
+            ..Default::default()
+        };
+        Arc::new(Shared::new(
+            self.seed.unwrap_or_else(Seed::demo),
+            self.settings,
+            initial,
+        ))
+    }
+
+    /// Binds `127.0.0.1:0` and serves in a background tokio task for as long as the runtime
+    /// lives. The handle gives the address, the journal and runtime fault injection.
+    pub async fn spawn(self) -> std::io::Result<SandboxHandle> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = self.into_shared();
+        let app = server::router(shared.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "edi-sandbox stopped");
+            }
+        });
+        Ok(SandboxHandle::new(addr, shared))
+    }
+
+    /// Serves on `listener` until `shutdown` resolves (graceful: requests in flight finish).
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, server::router(self.into_shared()))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+
+    /// The sandbox as an axum `Router` plus a handle on its state, for callers that run the
+    /// server themselves (or drive the router with `tower::ServiceExt::oneshot`). `addr` is only
+    /// what the handle reports as its address.
+    pub fn into_router(self, addr: std::net::SocketAddr) -> (axum::Router, SandboxHandle) {
+        let shared = self.into_shared();
+        (
+            server::router(shared.clone()),
+            SandboxHandle::new(addr, shared),
+        )
+    }
+}

@@ -1,0 +1,88 @@
+//! The journal: every request the sandbox received, in arrival order, with the status it was
+//! answered with. Tests read it to check what reached "the upstream": which developer key was
+//! sent, what the body decodes to, how many calls a burst of gateway requests made. Refused
+//! requests (401, 404, injected faults) are journaled too.
+//!
+//! An entry is written when the request arrives and its status filled in once the reply is
+//! chosen, before any configured delay. A request whose client gave up during the delay still
+//! has its entry and status.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+/// One request as the sandbox received it.
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    /// The HTTP method (`GET`, `POST`, …).
+    pub method: String,
+    /// The path as sent, without the query (`/V3/GetCounteragents`).
+    pub path: String,
+    /// The query parameters, percent-decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The query string as sent, without the `?`.
+    pub raw_query: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// Every header as (lower-case name, value); non-UTF-8 values are decoded lossily.
+    pub headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: Bytes,
+    /// The status the sandbox answered with (0 while the reply is still being chosen).
+    pub status: u16,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+impl JournalEntry {
+    /// The first value of the query parameter `name` (exact name).
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The entries, each with a sequence number so a reply can find its entry after the journal
+/// was cleared or grew concurrently.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    next: u64,
+    entries: Vec<(u64, JournalEntry)>,
+}
+
+impl Journal {
+    /// Records a request and returns its sequence number.
+    pub(crate) fn begin(&mut self, entry: JournalEntry) -> u64 {
+        let seq = self.next;
+        self.next += 1;
+        self.entries.push((seq, entry));
+        seq
+    }
+
+    /// Sets the status of entry `seq`, if it is still there.
+    pub(crate) fn finish(&mut self, seq: u64, status: u16) {
+        if let Some((_, e)) = self.entries.iter_mut().rev().find(|(s, _)| *s == seq) {
+            e.status = status;
+        }
+    }
+
+    /// A copy of every entry, in arrival order.
+    pub(crate) fn entries(&self) -> Vec<JournalEntry> {
+        self.entries.iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    /// Forgets every entry.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}

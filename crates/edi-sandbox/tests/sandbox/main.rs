@@ -1,0 +1,11 @@
+//! The sandbox on its own, spoken to as Diadoc would be: protobuf bodies, DiadocAuth and Bearer
+//! headers, plain-text errors (reference/diadoc/api.md). One test binary; one module per concern.
+
+mod auth;
+mod counteragents;
+mod docflows;
+mod documents;
+mod helpers;
+mod protocol;
+mod service;
+mod templates;
