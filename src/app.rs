@@ -16,6 +16,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use crate::cache::PageCache;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::polling::Poller;
 use crate::routes::{ROUTES, Route};
 use crate::upstream::diadoc::DiadocClient;
 
@@ -34,6 +35,8 @@ pub struct App {
     pub transcoder: Transcoder,
     /// Per-caller page cache.
     pub cache: PageCache,
+    /// Running polling loops of long requests, shared by identical concurrent calls.
+    pub poller: Arc<Poller>,
 }
 
 impl std::ops::Deref for AppState {
@@ -62,6 +65,7 @@ impl AppState {
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
             cache,
+            poller: Arc::new(Poller::new(config.poll_floor())),
             config,
         })))
     }

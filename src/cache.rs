@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -28,8 +28,8 @@ pub struct Rendered {
     pub content_type: HeaderValue,
     /// The body bytes.
     pub body: Bytes,
-    /// `Link: <…>; rel="next"` for list pages.
-    pub link: Option<HeaderValue>,
+    /// Other headers: `Link: <…>; rel="next"` for list pages, `Content-Disposition` for files.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Whether a reply came from the cache (`X-Cache`).
@@ -53,6 +53,38 @@ impl CacheStatus {
 
 /// A cache key: a digest, never the token itself.
 pub type CacheKey = [u8; 32];
+
+/// A SHA-256 over a caller's token, a route id and further parts, each length-prefixed so no
+/// two different inputs hash the same byte stream. Cache keys and polling keys are built with
+/// it, so neither ever holds a token in the clear.
+pub struct Fingerprint(Sha256);
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprint(..)")
+    }
+}
+
+impl Fingerprint {
+    /// Starts with the caller's token and the route.
+    pub fn new(token: &SecretString, route: &Route) -> Self {
+        let mut key = Self(Sha256::new());
+        key.part(token.expose_secret().as_bytes());
+        key.part(route.id.as_bytes());
+        key
+    }
+
+    /// Adds one part.
+    pub fn part(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    /// The digest.
+    pub fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
 
 /// The page cache held in `AppState`.
 #[derive(Debug, Clone)]
@@ -81,19 +113,12 @@ impl PageCache {
 
     /// The key for one caller's call of one route with these arguments.
     pub fn key(token: &SecretString, route: &Route, args: &Args) -> CacheKey {
-        let mut h = Sha256::new();
-        // Length-prefix every part so no two different inputs hash the same byte stream.
-        let mut part = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        };
-        part(token.expose_secret().as_bytes());
-        part(route.id.as_bytes());
+        let mut key = Fingerprint::new(token, route);
         for (param, value) in &args.values {
-            part(param.name.as_bytes());
-            part(value.as_bytes());
+            key.part(param.name.as_bytes());
+            key.part(value.as_bytes());
         }
-        h.finalize().into()
+        key.finish()
     }
 
     /// Serves `key` from the cache, or runs `fetch` once for all concurrent callers of that key.

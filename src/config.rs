@@ -57,6 +57,20 @@ pub struct Config {
     /// Timeout for one upstream request (connect to last body byte), in seconds.
     #[arg(long, env = "EDI_GATEWAY_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// How long a long request (a protocol, a template) waits for the upstream to finish before
+    /// answering 202, in seconds, when the caller sends no `Prefer: wait=N`.
+    #[arg(long, env = "EDI_GATEWAY_WAIT_DEFAULT_SECS", default_value_t = 25)]
+    pub wait_default_secs: u64,
+
+    /// The longest wait a caller may ask for with `Prefer: wait=N`, in seconds.
+    #[arg(long, env = "EDI_GATEWAY_WAIT_MAX_SECS", default_value_t = 120)]
+    pub wait_max_secs: u64,
+
+    /// The shortest pause between two polls of a still-running upstream call, in milliseconds,
+    /// whatever `Retry-After` says (the ceiling is 15 s, as in Diadoc's SDK).
+    #[arg(long, env = "EDI_GATEWAY_POLL_FLOOR_MS", default_value_t = 1000)]
+    pub poll_floor_ms: u64,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -78,6 +92,9 @@ impl Config {
             cache_max_mb: 64,
             connect_timeout_secs: 5,
             request_timeout_secs: 30,
+            wait_default_secs: 25,
+            wait_max_secs: 120,
+            poll_floor_ms: 1000,
         }
     }
 
@@ -91,6 +108,11 @@ impl Config {
         }
         if !(self.diadoc_url.starts_with("https://") || self.diadoc_url.starts_with("http://")) {
             return Err("EDI_GATEWAY_DIADOC_URL must be an http(s) URL".into());
+        }
+        if self.wait_default_secs > self.wait_max_secs {
+            return Err(
+                "EDI_GATEWAY_WAIT_DEFAULT_SECS must not exceed EDI_GATEWAY_WAIT_MAX_SECS".into(),
+            );
         }
         Ok(())
     }
@@ -108,6 +130,21 @@ impl Config {
     /// Request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The wait budget of a long request without `Prefer: wait`.
+    pub fn wait_default(&self) -> Duration {
+        Duration::from_secs(self.wait_default_secs)
+    }
+
+    /// The longest wait budget a caller may ask for.
+    pub fn wait_max(&self) -> Duration {
+        Duration::from_secs(self.wait_max_secs)
+    }
+
+    /// The shortest pause between two polls.
+    pub fn poll_floor(&self) -> Duration {
+        Duration::from_millis(self.poll_floor_ms)
     }
 }
 

@@ -12,7 +12,14 @@ use crate::config::Config;
 
 /// Runs the gateway against a fresh sandbox until Ctrl-C.
 pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
-    let sandbox = Sandbox::builder().spawn().await?;
+    // Long requests should be visible to someone trying them: a protocol is ready after two
+    // "not ready" answers, a template after one, each with `Retry-After: 1`.
+    let sandbox = Sandbox::builder()
+        .protocol_polls(2)
+        .template_polls(1)
+        .retry_after_secs(1)
+        .spawn()
+        .await?;
     let config = Config {
         listen,
         ..Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY))
@@ -55,6 +62,13 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         .take(2)
         .map(|(m, e)| format!(r#"{{"documentId":{{"messageId":"{m}","entityId":"{e}"}}}}"#))
         .collect();
+    let protocol = seed.document_with_protocol().map_or_else(String::new, |d| {
+        format!(
+            "{base}/v1/diadoc/boxes/{box_id}/messages/{}/documents/{}/protocol",
+            d.document.message_id, d.document.entity_id
+        )
+    });
+    let partner = seed.counteragent_box_id_guid();
     let login = edi_sandbox::DEMO_LOGIN;
     let password = edi_sandbox::DEMO_PASSWORD;
     format!(
@@ -75,6 +89,15 @@ curl -s '{base}/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounte
 # 4. Documents, and their docflows in one batch:
 curl -s '{base}/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count=5' -H "authorization: Bearer $TOKEN"
 curl -s -X POST '{base}/v1/diadoc/boxes/{box_id}/docflows:batchGet' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{{"requests":[{docs}]}}'
+
+# 5. A delivery protocol: Diadoc builds it asynchronously; the gateway polls (about 2 s here)
+#    and answers once with the result. As a PDF file, or with a 202 right away:
+curl -s '{protocol}' -H "authorization: Bearer $TOKEN"
+curl -s -o protocol.pdf '{protocol}' -H "authorization: Bearer $TOKEN" -H 'accept: application/pdf'
+curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-async'
+
+# 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
+curl -s -X POST '{base}/v1/diadoc/templates' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
 
 Press Ctrl-C to stop.
 "#,

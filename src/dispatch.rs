@@ -2,8 +2,11 @@
 //! to do, and never knows which endpoint it serves:
 //!
 //! 1. caller identity (`auth.rs`) — a 401 here means no upstream call;
-//! 2. path and query (`params.rs`) and the JSON body (`edi-transcode`) — every problem in one 400;
-//! 3. the cache (`cache.rs`) when the route allows it, with single flight;
+//! 2. path and query (`params.rs`), the headers the route's policies read (`Idempotency-Key`,
+//!    `Prefer`, `Accept`) and the JSON body (`edi-transcode`) — every problem a 400 before any
+//!    upstream call;
+//! 3. the cache (`cache.rs`) when the route allows it, with single flight; or the polling loop
+//!    (`polling.rs`) when the upstream may answer "still working";
 //! 4. the upstream call (`upstream/`), then the reply shaped as the route says.
 
 use std::sync::Arc;
@@ -11,23 +14,22 @@ use std::sync::Arc;
 use axum::RequestPartsExt;
 use axum::body::Body as AxumBody;
 use axum::extract::{RawPathParams, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::response::Response;
 use bytes::Bytes;
-use prost_reflect::{DynamicMessage, ReflectMessage, Value as ProtoValue};
 use secrecy::SecretString;
 
 use crate::app::AppState;
-use crate::cache::{CacheStatus, PageCache, Rendered};
+use crate::cache::{CacheStatus, Fingerprint, PageCache, Rendered};
 use crate::error::ApiError;
 use crate::params::{self, Args};
-use crate::routes::{Auth, Body, CachePolicy, Page, Reply, Route};
-use crate::upstream::diadoc::{DiadocReply, DiadocRequest};
+use crate::polling::{PollKey, Prefer, Waited};
+use crate::reply::{accepted, render, respond, wants_file};
+use crate::routes::{Auth, Body, CachePolicy, Polling, Reply, Route};
+use crate::upstream::diadoc::DiadocRequest;
 
 /// Largest request body accepted (a docflow batch is a few KB; templates carry documents).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Serves `route` for one request.
 pub async fn dispatch(state: AppState, route: &'static Route, request: Request) -> Response {
@@ -37,14 +39,31 @@ pub async fn dispatch(state: AppState, route: &'static Route, request: Request) 
     }
 }
 
-/// Everything the upstream call needs, validated.
-struct Exchange {
-    route: &'static Route,
-    args: Args,
-    body: Option<Bytes>,
-    token: Option<SecretString>,
-    /// Our request path, for `Link` headers.
-    path: String,
+/// Everything the upstream call needs, validated. Shared (`Arc`) with a polling loop, which
+/// repeats exactly this call: the same query, the same body bytes.
+pub(crate) struct Exchange {
+    pub(crate) route: &'static Route,
+    pub(crate) args: Args,
+    /// The upstream query, with the `operationId` when the caller sent an `Idempotency-Key`.
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) token: Option<SecretString>,
+    pub(crate) idempotency_key: Option<String>,
+    /// Our request path and query, for `Link` and `Location` headers.
+    pub(crate) path: String,
+    pub(crate) raw_query: Option<String>,
+}
+
+impl Exchange {
+    fn request(&self) -> DiadocRequest<'_> {
+        DiadocRequest {
+            method: self.route.upstream.method.clone(),
+            path: self.route.upstream.path,
+            query: &self.query,
+            body: self.body.clone(),
+            token: self.token.as_ref(),
+        }
+    }
 }
 
 async fn handle(
@@ -65,6 +84,14 @@ async fn handle(
         Err(_) => Vec::new(),
     };
     let args = params::validate(route, &captures, parts.uri.query())?;
+    let idempotency_key = match route.idempotency {
+        Some(_) => params::idempotency_key(&parts.headers)?,
+        None => None,
+    };
+    let mut query = args.upstream_query(route);
+    if let (Some(name), Some(key)) = (route.idempotency, &idempotency_key) {
+        query.push((name, key.clone()));
+    }
     let body = match &route.body {
         Some(spec) => Some(read_body(state, spec, &parts.headers, body).await?),
         None => None,
@@ -72,10 +99,16 @@ async fn handle(
     let exchange = Exchange {
         route,
         args,
+        query,
         body,
         token,
+        idempotency_key,
         path: parts.uri.path().to_owned(),
+        raw_query: parts.uri.query().map(str::to_owned),
     };
+    if route.polling == Polling::RetryAfter {
+        return long_request(state, Arc::new(exchange), &parts.headers).await;
+    }
 
     let (rendered, cache_status) = match (route.cache, &exchange.token) {
         (CachePolicy::PerCaller, Some(token)) if state.cache.enabled() => {
@@ -93,13 +126,9 @@ async fn handle(
         }
         _ => (Arc::new(fetch(state, &exchange).await?), CacheStatus::Miss),
     };
-    let mut response = (rendered.status, rendered.body.clone()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, rendered.content_type.clone());
-    if let Some(link) = &rendered.link {
-        headers.insert(header::LINK, link.clone());
-    }
+    let mut response = respond(&rendered);
     if route.cache == CachePolicy::PerCaller {
+        let headers = response.headers_mut();
         headers.insert("x-cache", HeaderValue::from_static(cache_status.as_str()));
         // The page is specific to the caller's token: shared caches must not keep it.
         headers.insert(
@@ -108,6 +137,64 @@ async fn handle(
         );
     }
     Ok(response)
+}
+
+/// A route whose upstream may answer "still working": wait for the result under the caller's
+/// budget (`polling.rs`), sharing the polling loop with identical concurrent calls; when the
+/// budget runs out, 202 with what the caller needs to repeat the request.
+async fn long_request(
+    state: &AppState,
+    ex: Arc<Exchange>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let prefer = Prefer::from_headers(headers)?;
+    let budget = prefer.budget(state.config.wait_default(), state.config.wait_max());
+    let file = match ex.route.reply {
+        Reply::MessageOrFile(view) => wants_file(headers, &view)?,
+        _ => false,
+    };
+    let waited = if budget.is_zero() {
+        state.poller.once(state.diadoc.send(ex.request())).await
+    } else {
+        // A POST without an operationId must not be re-sent after a transport failure: the
+        // first one may have been applied (api.md, "operationId").
+        let repeatable = ex.route.upstream.method == Method::GET || ex.idempotency_key.is_some();
+        let (st, call) = (state.clone(), Arc::clone(&ex));
+        let attempt = move || {
+            let (st, call) = (st.clone(), Arc::clone(&call));
+            async move { st.diadoc.send(call.request()).await }
+        };
+        state
+            .poller
+            .wait(polling_key(&ex), budget, repeatable, attempt)
+            .await
+    };
+    let mut response = match waited {
+        Waited::Finished(finished) => match &*finished {
+            Ok(reply) => respond(&render(state, &ex, reply, file)?),
+            Err(e) => e.render(),
+        },
+        Waited::Pending(retry_after) => accepted(&ex, retry_after),
+    };
+    if let Some(applied) = prefer.applied(budget) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("preference-applied"), applied);
+    }
+    Ok(response)
+}
+
+/// Identical calls share a polling loop: same caller token, route, upstream query (with the
+/// `operationId`) and body bytes.
+fn polling_key(ex: &Exchange) -> PollKey {
+    let anonymous = SecretString::from(String::new());
+    let mut key = Fingerprint::new(ex.token.as_ref().unwrap_or(&anonymous), ex.route);
+    for (name, value) in &ex.query {
+        key.part(name.as_bytes());
+        key.part(value.as_bytes());
+    }
+    key.part(ex.body.as_deref().unwrap_or_default());
+    key.finish()
 }
 
 fn no_cache(headers: &HeaderMap) -> bool {
@@ -174,109 +261,11 @@ async fn read_body(
 
 /// Calls the upstream and shapes its reply as the route says.
 async fn fetch(state: &AppState, ex: &Exchange) -> Result<Rendered, ApiError> {
-    let route = ex.route;
-    if route.auth == Auth::None && !state.diadoc.has_client_id() {
+    if ex.route.auth == Auth::None && !state.diadoc.has_client_id() {
         return Err(ApiError::NotConfigured(
             "password login needs the gateway's developer key (EDI_GATEWAY_DIADOC_CLIENT_ID)",
         ));
     }
-    let query = ex.args.upstream_query(route);
-    let reply = state
-        .diadoc
-        .send(DiadocRequest {
-            method: route.upstream.method.clone(),
-            path: route.upstream.path,
-            query: &query,
-            body: ex.body.clone(),
-            token: ex.token.as_ref(),
-        })
-        .await?;
-    render(state, ex, reply)
-}
-
-fn render(state: &AppState, ex: &Exchange, reply: DiadocReply) -> Result<Rendered, ApiError> {
-    let route = ex.route;
-    let json = |body: Vec<u8>| Rendered {
-        status: StatusCode::OK,
-        content_type: JSON,
-        body: Bytes::from(body),
-        link: None,
-    };
-    match route.reply {
-        Reply::Token => {
-            let token = std::str::from_utf8(&reply.body)
-                .map_err(|_| ApiError::BadGateway("the token is not UTF-8".to_owned()))?
-                .trim();
-            if token.is_empty() {
-                return Err(ApiError::BadGateway("empty token".to_owned()));
-            }
-            let body = serde_json::to_vec(&serde_json::json!({ "token": token }))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(json(body))
-        }
-        Reply::Message => {
-            let message = response_message(route)?;
-            Ok(json(state.transcoder.to_json(message, &reply.body)?))
-        }
-        Reply::Page(page) => {
-            let message = response_message(route)?;
-            let decoded = state.transcoder.decode(message, &reply.body)?;
-            let next = next_cursor(&decoded, &page, &ex.args);
-            let extra: Vec<(&str, serde_json::Value)> = next
-                .iter()
-                .map(|k| ("nextAfter", serde_json::Value::String(k.clone())))
-                .collect();
-            let mut rendered = json(state.transcoder.dynamic_to_json(&decoded, &extra));
-            rendered.link = next.as_deref().and_then(|k| next_link(ex, &page, k));
-            Ok(rendered)
-        }
-    }
-}
-
-fn response_message(route: &Route) -> Result<&'static str, ApiError> {
-    route
-        .upstream
-        .response
-        .ok_or_else(|| ApiError::Internal(format!("route {} has no response message", route.id)))
-}
-
-/// The cursor for the next page: the last item's key, unless this page is the last one. The
-/// upstream has no "last page" marker for counteragents (api.md, GetCounteragents: a page with
-/// fewer items than the page size ends the walk — an inference), so a short page is the last;
-/// where the reply has a `HasMoreResults` flag, a `false` there ends it too.
-fn next_cursor(message: &DynamicMessage, page: &Page, args: &Args) -> Option<String> {
-    let desc = message.descriptor();
-    let value = message.get_field_by_name(page.items)?;
-    let ProtoValue::List(items) = value.as_ref() else {
-        return None;
-    };
-    let size = page
-        .size_param
-        .and_then(|p| args.get(p))
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(page.default_size);
-    if items.is_empty() || (items.len() as i64) < size {
-        return None;
-    }
-    if let Some(flag) = page.more_flag {
-        let field = desc.get_field_by_name(flag)?;
-        if message.has_field(&field) && message.get_field(&field).as_bool() == Some(false) {
-            return None;
-        }
-    }
-    let last = items.last()?.as_message()?;
-    let key = last.get_field_by_name(page.key)?;
-    key.as_str().filter(|k| !k.is_empty()).map(str::to_owned)
-}
-
-/// `Link: <path?…&after=KEY>; rel="next"`, relative to our own route.
-fn next_link(ex: &Exchange, page: &Page, key: &str) -> Option<HeaderValue> {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (param, value) in &ex.args.values {
-        if param.location == crate::routes::In::Query && param.name != page.cursor_param {
-            query.append_pair(param.name, value);
-        }
-    }
-    query.append_pair(page.cursor_param, key);
-    HeaderValue::from_str(&format!("<{}?{}>; rel=\"next\"", ex.path, query.finish())).ok()
+    let reply = state.diadoc.send(ex.request()).await?;
+    render(state, ex, &reply, false)
 }

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// A route exists, but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// `Accept` names no media type this route can answer with; the offered ones are listed.
+    #[error("not acceptable")]
+    NotAcceptable(Vec<&'static str>),
     /// A feature the operator has not configured (e.g. password login without a developer key).
     #[error("not configured: {0}")]
     NotConfigured(&'static str),
@@ -110,6 +113,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
@@ -140,6 +144,11 @@ impl ApiError {
                 "method-not-allowed",
                 "Method not allowed",
                 "this route does not take that method".to_owned(),
+            ),
+            Self::NotAcceptable(offered) => (
+                "not-acceptable",
+                "Not acceptable",
+                format!("this route answers with {}", offered.join(" or ")),
             ),
             Self::NotConfigured(what) => ("not-configured", "Not configured", (*what).to_owned()),
             Self::Upstream(f) => (

@@ -9,8 +9,10 @@
 //!         → auth.rs       caller's Bearer token → SecretString (never echoed)
 //!         → params.rs     path/query validation, renamed for the upstream
 //!         → cache.rs      moka, keyed by a hash of caller token + route + params; single flight
+//!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call
 //!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/)
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping
+//!         → reply.rs      the reply shaped as the route says (JSON, page, file, 201, 202)
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
 //!
@@ -26,6 +28,8 @@ pub mod demo;
 pub mod dispatch;
 pub mod error;
 pub mod params;
+pub mod polling;
+pub mod reply;
 pub mod routes;
 pub mod telemetry;
 pub mod upstream;

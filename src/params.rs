@@ -47,6 +47,36 @@ impl Args {
     }
 }
 
+/// The caller's `Idempotency-Key` header: 1 to 100 letters, digits, `-` or `_` (so it can be
+/// sent upstream as Diadoc's `operationId` query value unchanged). At most one.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    const NAME: &str = "Idempotency-Key";
+    let mut values = headers.get_all(NAME).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::Invalid(vec![FieldProblem {
+            field: NAME.to_owned(),
+            code: ProblemCode::Duplicate,
+            detail: "given more than once".to_owned(),
+            allowed: None,
+        }]));
+    }
+    let key = value.to_str().unwrap_or_default();
+    let valid = (1..=100).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(ApiError::field(
+            NAME,
+            "must be 1 to 100 characters of letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
 /// Checks path captures and the raw query string against `route`.
 pub fn validate(
     route: &'static Route,

@@ -19,6 +19,8 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::LIST_BOX_COUNTERAGENTS,
     &diadoc::LIST_DOCUMENTS,
     &diadoc::BATCH_GET_DOCFLOWS,
+    &diadoc::GET_DOCUMENT_PROTOCOL,
+    &diadoc::CREATE_TEMPLATE,
 ];
 
 /// One REST operation and everything needed to serve and document it.
@@ -50,6 +52,11 @@ pub struct Route {
     pub reply: Reply,
     /// Whether replies may be cached, and how.
     pub cache: CachePolicy,
+    /// Whether the upstream may answer "still working", and what the gateway does then.
+    pub polling: Polling,
+    /// The upstream query parameter that carries the caller's `Idempotency-Key` (Diadoc's
+    /// `operationId`), for calls that must never run twice.
+    pub idempotency: Option<&'static str>,
 }
 
 /// The upstream services.
@@ -171,6 +178,22 @@ pub enum Reply {
     Page(Page),
     /// A plain-text token, answered as `{"token": "…"}`.
     Token,
+    /// The response message in the gateway's JSON, answered `201 Created`.
+    Created,
+    /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the
+    /// file's media type, one `bytes` field of it as the body.
+    MessageOrFile(FileView),
+}
+
+/// A `bytes` field of a reply that callers may download as a file (`Accept`).
+#[derive(Debug, Clone, Copy)]
+pub struct FileView {
+    /// The bytes field (proto name).
+    pub field: &'static str,
+    /// Its media type (`Content-Type`, and what `Accept` must name).
+    pub media_type: &'static str,
+    /// The `Content-Disposition` file name; `{param}` is replaced by that parameter's value.
+    pub file_name: &'static str,
 }
 
 /// How a list reply pages.
@@ -197,6 +220,17 @@ pub enum CachePolicy {
     None,
     /// Cached per caller token, route and parameters, for the configured TTL.
     PerCaller,
+}
+
+/// What the gateway does when the upstream says "still working".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polling {
+    /// The upstream answers at once; a `Retry-After` is not expected.
+    None,
+    /// A 2xx with `Retry-After` means "still working" (api.md, "Retry-After, per method"): the
+    /// gateway repeats the identical call until the result, an error, or the caller's wait
+    /// budget (`Prefer: wait`) runs out, then answers 202 (`polling.rs`).
+    RetryAfter,
 }
 
 impl Route {

@@ -4,7 +4,8 @@
 use http::Method;
 
 use super::{
-    Auth, Body, CachePolicy, DiadocCall, In, Page, Param, ParamKind, Reply, Route, Service,
+    Auth, Body, CachePolicy, DiadocCall, FileView, In, Page, Param, ParamKind, Polling, Reply,
+    Route, Service,
 };
 use edi_proto::names;
 
@@ -83,6 +84,8 @@ pub const CREATE_SESSION: Route = Route {
     },
     reply: Reply::Token,
     cache: CachePolicy::None,
+    polling: Polling::None,
+    idempotency: None,
 };
 
 /// Lists the organizations, with their boxes, that the token's user can access.
@@ -106,6 +109,8 @@ pub const LIST_ORGANIZATIONS: Route = Route {
     },
     reply: Reply::Message,
     cache: CachePolicy::None,
+    polling: Polling::None,
+    idempotency: None,
 };
 
 /// Lists an organization's counteragents, 100 per page.
@@ -143,6 +148,8 @@ pub const LIST_ORGANIZATION_COUNTERAGENTS: Route = Route {
     },
     reply: Reply::Page(COUNTERAGENT_PAGE),
     cache: CachePolicy::PerCaller,
+    polling: Polling::None,
+    idempotency: None,
 };
 
 /// Lists a box's counteragents, 100 per page, with an optional text search.
@@ -184,6 +191,8 @@ pub const LIST_BOX_COUNTERAGENTS: Route = Route {
     },
     reply: Reply::Page(COUNTERAGENT_PAGE),
     cache: CachePolicy::PerCaller,
+    polling: Polling::None,
+    idempotency: None,
 };
 
 /// Lists documents of a box that match a filter (content not included).
@@ -316,6 +325,8 @@ pub const LIST_DOCUMENTS: Route = Route {
         more_flag: Some("HasMoreResults"),
     }),
     cache: CachePolicy::None,
+    polling: Polling::None,
+    idempotency: None,
 };
 
 /// Fetches up to 100 documents by id, each with its docflow state.
@@ -344,4 +355,94 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
     },
     reply: Reply::Message,
     cache: CachePolicy::None,
+    polling: Polling::None,
+    idempotency: None,
+};
+
+/// Builds (or fetches) a document's delivery protocol: the PDF print form and its signature.
+pub const GET_DOCUMENT_PROTOCOL: Route = Route {
+    id: "getDiadocDocumentProtocol",
+    service: Service::Diadoc,
+    method: Method::GET,
+    path: "/v1/diadoc/boxes/{boxId}/messages/{messageId}/documents/{documentId}/protocol",
+    summary: "Get a document's delivery protocol",
+    description: "The delivery protocol of a document: a PDF print form and the operator's CMS \
+        signature over it, as `{\"printForm\", \"signature\"}` (base64), or with \
+        `Accept: application/pdf` the PDF itself. Diadoc builds it asynchronously; the gateway \
+        waits for it (up to `Prefer: wait=N` seconds) and answers 202 with `Retry-After` if it \
+        is still not ready, so repeat the same request then. Documents of a kind with no \
+        protocol get 409.",
+    auth: Auth::CallerToken,
+    params: &[
+        BOX_ID,
+        Param {
+            name: "messageId",
+            location: In::Path,
+            kind: ParamKind::Guid,
+            required: true,
+            upstream: "messageId",
+            description: "The message that holds the document.",
+        },
+        Param {
+            name: "documentId",
+            location: In::Path,
+            kind: ParamKind::Guid,
+            required: true,
+            upstream: "documentId",
+            description: "The document's entity id in that message.",
+        },
+    ],
+    exclusive: &[],
+    body: None,
+    // api.md, GenerateDocumentProtocol: `GET /GenerateDocumentProtocol?boxId=&messageId=&documentId=`,
+    // reply DocumentProtocol; "not ready" is 200 + Retry-After + empty body (the C# SDK).
+    upstream: DiadocCall {
+        method: Method::GET,
+        path: "/GenerateDocumentProtocol",
+        fixed_query: &[],
+        response: Some(names::DOCUMENT_PROTOCOL),
+    },
+    reply: Reply::MessageOrFile(FileView {
+        field: "PrintForm",
+        media_type: "application/pdf",
+        file_name: "protocol-{documentId}.pdf",
+    }),
+    cache: CachePolicy::None,
+    polling: Polling::RetryAfter,
+    idempotency: None,
+};
+
+/// Sends a template: prefilled documents a counteragent can later turn into real ones.
+pub const CREATE_TEMPLATE: Route = Route {
+    id: "createDiadocTemplate",
+    service: Service::Diadoc,
+    method: Method::POST,
+    path: "/v1/diadoc/templates",
+    summary: "Send a template",
+    description: "Sends a template (documents with no legal force) from `fromBoxId` to \
+        `toBoxId`; answers 201 with the template. Send an `Idempotency-Key` header (1 to 100 \
+        letters, digits, `-` or `_`) to make retries safe: the same key always yields the same \
+        template. Without one, Diadoc treats identical bodies as one operation. Diadoc builds \
+        templates asynchronously; the gateway waits (up to `Prefer: wait=N` seconds) and \
+        answers 202 with `Retry-After` if it is still running, so repeat the same request, with \
+        the same body and key. Templates must be enabled for the box by Diadoc support.",
+    auth: Auth::CallerToken,
+    params: &[],
+    exclusive: &[],
+    body: Some(Body {
+        message: names::TEMPLATE_TO_POST,
+        max_items: None,
+    }),
+    // api.md, PostTemplate: `POST /PostTemplate?operationId=`, body TemplateToPost, reply
+    // Template; "still running" is 204 + Retry-After; repeat with the same body and operationId.
+    upstream: DiadocCall {
+        method: Method::POST,
+        path: "/PostTemplate",
+        fixed_query: &[],
+        response: Some(names::TEMPLATE),
+    },
+    reply: Reply::Created,
+    cache: CachePolicy::None,
+    polling: Polling::RetryAfter,
+    idempotency: Some("operationId"),
 };

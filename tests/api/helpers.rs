@@ -80,6 +80,28 @@ impl TestApp {
         r.send().await.expect("request")
     }
 
+    /// A request with extra headers (`Prefer`, `Accept`, `Idempotency-Key`, …).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        for (name, value) in headers {
+            r = r.header(*name, *value);
+        }
+        if let Some(body) = body {
+            r = r.json(body);
+        }
+        r.send().await.expect("request")
+    }
+
     /// The first box of the caller's first organization, and that organization's id.
     pub async fn first_box(&self, token: &str) -> (String, String) {
         let orgs: Value = self

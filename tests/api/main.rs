@@ -6,4 +6,6 @@ mod counteragents;
 mod docflows;
 mod documents;
 mod errors;
+mod protocol;
 mod sessions;
+mod templates;

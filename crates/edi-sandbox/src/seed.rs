@@ -224,6 +224,21 @@ impl Seed {
                 .any(known)
     }
 
+    /// The first document of the first box that has a delivery protocol.
+    pub fn document_with_protocol(&self) -> Option<&SeedDocument> {
+        self.documents_in(self.first_box_id_guid())
+            .find(|d| d.kind.has_protocol())
+    }
+
+    /// A box of the first box's first counteragent (GUID form): a recipient for templates.
+    pub fn counteragent_box_id_guid(&self) -> &str {
+        self.counteragents
+            .first()
+            .and_then(|c| c.first())
+            .and_then(|c| c.organization.boxes.first())
+            .map_or("", |b| b.box_id_guid.as_str())
+    }
+
     /// The first document of the first box that has no delivery protocol (GenerateDocumentProtocol
     /// answers 409 for it).
     pub fn document_without_protocol(&self) -> Option<&SeedDocument> {

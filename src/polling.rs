@@ -1,0 +1,503 @@
+//! Long requests: Diadoc's "still working" answers hidden behind one call.
+//!
+//! Diadoc says "not finished yet" with a **2xx that carries `Retry-After`** (200 with an empty
+//! body for GenerateDocumentProtocol, 204 for PostTemplate), never with an error
+//! (reference/diadoc/api.md, "Retry-After, per method"). This module owns what happens then:
+//!
+//! * [`next_step`] looks at one attempt's result and says whether and when to try again (the
+//!   shape of tower's retry `Policy`): pending → after `Retry-After`, clamped to the configured
+//!   floor and a 15 s ceiling; a transport failure → again only if the call is safe to repeat
+//!   (a GET, or a POST that carries an `operationId`); anything else is final.
+//! * [`Poller`] runs **one polling loop per identical call** (same caller token, route, upstream
+//!   query and body bytes): concurrent callers subscribe to the loop's `watch` channel, so 100
+//!   callers waiting for one protocol cost one upstream poll per interval, not 100. The loop
+//!   repeats the identical call (the same `Bytes`, the same `operationId`) and stops when it has
+//!   a result or when its last subscriber is gone (a caller that disconnects drops its receiver).
+//! * Each caller waits under its **own budget** (one `timeout` per request; the loop's sleep is
+//!   shared), from [`Prefer`]: `wait=N` (RFC 7240), else the configured default, never above the
+//!   configured maximum; `respond-async` or `wait=0` means one attempt and no loop.
+//!
+//! Nothing is kept once a loop ends: when the budget runs out the caller gets a 202 (rendered
+//! by `dispatch.rs`) and repeats the request, which any replica can answer, because the
+//! upstream itself remembers the work (the queued protocol, the `operationId`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue};
+use tokio::sync::watch;
+
+use crate::error::ApiError;
+use crate::upstream::UpstreamError;
+use crate::upstream::diadoc::DiadocReply;
+
+/// The longest pause between two polls: the C# SDK's `WaitTaskResult` waits
+/// `min(Retry-After, 15 s)` (api.md, AcquireCounteragent), and no Diadoc method documents more.
+pub const CEILING: Duration = Duration::from_secs(15);
+
+/// How many transport failures in a row a repeatable call survives before the error is final.
+const TRANSPORT_RETRIES: u32 = 2;
+
+/// The `Retry-After` reported when a 204 "still running" comes without one (api.md: the SDK
+/// falls back to 15 s when the header is missing).
+const MISSING_RETRY_AFTER: u64 = 15;
+
+/// Identifies one upstream call: a digest of the caller's token, the route, the upstream query
+/// (with any `operationId`) and the body bytes. Never the token itself.
+pub type PollKey = [u8; 32];
+
+/// The result of one attempt.
+pub type Attempt = Result<DiadocReply, UpstreamError>;
+
+/// A finished call, shared by every caller that waited on it.
+pub type Finished = Arc<Result<DiadocReply, ApiError>>;
+
+/// What to do after an attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Final: hand the result (reply or error) to the callers.
+    Finish,
+    /// The upstream is still working: ask again after `delay`. `retry_after` is the upstream's
+    /// own value, which a 202 passes on.
+    Pending {
+        /// The upstream's `Retry-After`, in seconds.
+        retry_after: u64,
+        /// The pause actually taken: `retry_after` clamped to the floor and [`CEILING`].
+        delay: Duration,
+    },
+    /// The call did not get through, and repeating it is safe: try again after `delay`.
+    Retry {
+        /// The pause before the next attempt.
+        delay: Duration,
+    },
+}
+
+/// Decides what an attempt's result means. `repeatable`: the call may be sent again after a
+/// transport failure (a GET, or a POST with an `operationId`; api.md, "operationId").
+/// `failures`: transport failures so far in a row.
+pub fn next_step(attempt: &Attempt, floor: Duration, repeatable: bool, failures: u32) -> Step {
+    let clamp = |secs: u64| Duration::from_secs(secs).max(floor).min(CEILING);
+    match attempt {
+        Ok(reply) => match reply.retry_after {
+            Some(retry_after) => Step::Pending {
+                retry_after,
+                delay: clamp(retry_after),
+            },
+            // api.md: 204 on these methods means "not finished"; without a Retry-After the
+            // SDK's own loop waits 15 s.
+            None if reply.status == http::StatusCode::NO_CONTENT => Step::Pending {
+                retry_after: MISSING_RETRY_AFTER,
+                delay: clamp(MISSING_RETRY_AFTER),
+            },
+            None => Step::Finish,
+        },
+        Err(UpstreamError::Transport(_) | UpstreamError::Timeout)
+            if repeatable && failures < TRANSPORT_RETRIES =>
+        {
+            Step::Retry { delay: clamp(1) }
+        }
+        Err(_) => Step::Finish,
+    }
+}
+
+/// What a caller gets.
+#[derive(Debug)]
+pub enum Waited {
+    /// The call finished (with a reply or an error) within the caller's budget.
+    Finished(Finished),
+    /// The budget ran out while the upstream was still working; the upstream's last
+    /// `Retry-After`, in seconds.
+    Pending(u64),
+}
+
+/// A loop's state, as its subscribers see it.
+#[derive(Debug, Clone)]
+enum State {
+    /// The first attempt is in flight.
+    Started,
+    /// The upstream said "still working, ask again in N seconds".
+    Pending(u64),
+    /// Done.
+    Finished(Finished),
+}
+
+/// The registry of running polling loops, held in `AppState`.
+#[derive(Debug)]
+pub struct Poller {
+    floor: Duration,
+    loops: Mutex<HashMap<PollKey, watch::Sender<State>>>,
+}
+
+impl Poller {
+    /// A poller that never pauses less than `floor` between polls.
+    pub fn new(floor: Duration) -> Self {
+        Self {
+            floor,
+            loops: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How many polling loops are running (for tests and the benchmark).
+    pub fn running(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<PollKey, watch::Sender<State>>> {
+        // The map stays consistent even if a holder panicked: every critical section is one
+        // insert, lookup or remove.
+        self.loops.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One attempt and no waiting (`Prefer: respond-async` or `wait=0`).
+    pub async fn once<Fut>(&self, attempt: Fut) -> Waited
+    where
+        Fut: Future<Output = Attempt>,
+    {
+        let result = attempt.await;
+        match next_step(&result, self.floor, false, 0) {
+            Step::Pending { retry_after, .. } => Waited::Pending(retry_after),
+            Step::Finish | Step::Retry { .. } => {
+                Waited::Finished(Arc::new(result.map_err(ApiError::from)))
+            }
+        }
+    }
+
+    /// Waits up to `budget` for the call identified by `key`, joining its polling loop or
+    /// starting one that runs `attempt` (called once per poll, never concurrently).
+    pub async fn wait<F, Fut>(
+        self: &Arc<Self>,
+        key: PollKey,
+        budget: Duration,
+        repeatable: bool,
+        attempt: F,
+    ) -> Waited
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Attempt> + Send + 'static,
+    {
+        let mut rx = self.join(key, repeatable, attempt);
+        let done = tokio::time::timeout(budget, rx.wait_for(|s| matches!(s, State::Finished(_))))
+            .await
+            .map(|r| r.map(|state| (*state).clone()));
+        match done {
+            Ok(Ok(State::Finished(finished))) => Waited::Finished(finished),
+            Ok(Ok(_)) => Waited::Finished(Arc::new(Err(ApiError::Internal(
+                "wait_for returned an unfinished state".to_owned(),
+            )))),
+            // Every sender is gone without a result: the loop task died.
+            Ok(Err(_)) => Waited::Finished(Arc::new(Err(ApiError::Internal(
+                "the polling loop ended without a result".to_owned(),
+            )))),
+            Err(_elapsed) => Waited::Pending(match *rx.borrow() {
+                State::Pending(retry_after) => retry_after,
+                // The first attempt is still in flight: suggest the shortest sensible pause.
+                State::Started | State::Finished(_) => 1,
+            }),
+        }
+    }
+
+    /// Subscribes to the loop for `key`, starting it if none runs.
+    fn join<F, Fut>(
+        self: &Arc<Self>,
+        key: PollKey,
+        repeatable: bool,
+        attempt: F,
+    ) -> watch::Receiver<State>
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Attempt> + Send + 'static,
+    {
+        let mut loops = self.lock();
+        if let Some(tx) = loops.get(&key) {
+            return tx.subscribe();
+        }
+        let (tx, rx) = watch::channel(State::Started);
+        loops.insert(key, tx.clone());
+        drop(loops);
+        let registration = Registration {
+            poller: Arc::clone(self),
+            key,
+            tx,
+        };
+        tokio::spawn(registration.run(repeatable, attempt));
+        rx
+    }
+
+    /// Removes the loop for `key` if nobody listens to it any more. Subscribing happens under
+    /// the same lock, so a caller cannot join a loop that is about to stop.
+    fn release_if_unwatched(&self, key: &PollKey, tx: &watch::Sender<State>) -> bool {
+        let mut loops = self.lock();
+        if tx.receiver_count() > 0 {
+            return false;
+        }
+        if loops.get(key).is_some_and(|t| t.same_channel(tx)) {
+            loops.remove(key);
+        }
+        true
+    }
+}
+
+/// A running loop's entry in the registry; dropping it (normal end or panic) removes the entry,
+/// so a dead loop never swallows later callers.
+struct Registration {
+    poller: Arc<Poller>,
+    key: PollKey,
+    tx: watch::Sender<State>,
+}
+
+impl Registration {
+    async fn run<F, Fut>(self, repeatable: bool, attempt: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Attempt>,
+    {
+        let mut failures = 0;
+        loop {
+            let result = attempt().await;
+            let delay = match next_step(&result, self.poller.floor, repeatable, failures) {
+                Step::Finish => {
+                    // Published before the entry is removed (on drop), so a caller that joins
+                    // in between still sees the result instead of starting a new call.
+                    self.tx
+                        .send_replace(State::Finished(Arc::new(result.map_err(ApiError::from))));
+                    return;
+                }
+                Step::Pending { retry_after, delay } => {
+                    failures = 0;
+                    self.tx.send_replace(State::Pending(retry_after));
+                    delay
+                }
+                Step::Retry { delay } => {
+                    failures += 1;
+                    delay
+                }
+            };
+            if !self.pause(delay).await {
+                tracing::debug!("polling stopped: no caller waits any more");
+                return;
+            }
+        }
+    }
+
+    /// Sleeps `delay`; false when the last subscriber left meanwhile (the loop must stop).
+    async fn pause(&self, delay: Duration) -> bool {
+        let sleep = tokio::time::sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => return !self.poller.release_if_unwatched(&self.key, &self.tx),
+                () = self.tx.closed() => {
+                    if self.poller.release_if_unwatched(&self.key, &self.tx) {
+                        return false;
+                    }
+                    // Someone joined just as the last one left: keep going.
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut loops = self.poller.lock();
+        if loops
+            .get(&self.key)
+            .is_some_and(|t| t.same_channel(&self.tx))
+        {
+            loops.remove(&self.key);
+        }
+    }
+}
+
+/// The caller's `Prefer` header (RFC 7240), as far as waiting goes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Prefer {
+    /// `wait=N`, in seconds.
+    pub wait: Option<u64>,
+    /// `respond-async`.
+    pub respond_async: bool,
+}
+
+impl Prefer {
+    /// Reads every `Prefer` header. Preferences other than `wait` and `respond-async` are
+    /// ignored, as RFC 7240 §2 asks; a `wait` that is not a whole number of seconds is a 400.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, ApiError> {
+        let mut prefer = Self::default();
+        for value in headers.get_all("prefer") {
+            let value = value
+                .to_str()
+                .map_err(|_| ApiError::field("Prefer", "must be ASCII text"))?;
+            for preference in value.split(',') {
+                // `name[=value]` then optional `;param`s, which neither preference uses.
+                let token = preference.split(';').next().unwrap_or_default();
+                let (name, val) = match token.split_once('=') {
+                    Some((n, v)) => (n.trim(), Some(v.trim().trim_matches('"'))),
+                    None => (token.trim(), None),
+                };
+                if name.eq_ignore_ascii_case("respond-async") {
+                    prefer.respond_async = true;
+                } else if name.eq_ignore_ascii_case("wait") {
+                    let secs = val.and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
+                        ApiError::field("Prefer", "wait must be a whole number of seconds: wait=10")
+                    })?;
+                    prefer.wait = Some(secs);
+                }
+            }
+        }
+        Ok(prefer)
+    }
+
+    /// The caller's budget: `wait=N` (also with `respond-async`, as RFC 7240 §4.3 reads them
+    /// together), else zero for `respond-async` alone, else `default`; never above `max`.
+    pub fn budget(self, default: Duration, max: Duration) -> Duration {
+        let wanted = match (self.wait, self.respond_async) {
+            (Some(secs), _) => Duration::from_secs(secs),
+            (None, true) => Duration::ZERO,
+            (None, false) => default,
+        };
+        wanted.min(max)
+    }
+
+    /// `Preference-Applied` for a request served with `budget`, if a preference was honoured.
+    pub fn applied(self, budget: Duration) -> Option<HeaderValue> {
+        let mut applied = Vec::new();
+        if self.wait.is_some() {
+            applied.push(format!("wait={}", budget.as_secs()));
+        }
+        if self.respond_async {
+            applied.push("respond-async".to_owned());
+        }
+        (!applied.is_empty())
+            .then(|| HeaderValue::from_str(&applied.join(", ")).ok())
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http::StatusCode;
+
+    fn reply(status: u16, retry_after: Option<u64>) -> Attempt {
+        Ok(DiadocReply {
+            status: StatusCode::from_u16(status).expect("status"),
+            retry_after,
+            body: Bytes::new(),
+            headers: HeaderMap::new(),
+        })
+    }
+
+    const FLOOR: Duration = Duration::from_millis(500);
+
+    #[test]
+    fn retry_after_on_any_2xx_is_pending_and_clamped() {
+        assert_eq!(
+            next_step(&reply(200, Some(3)), FLOOR, false, 0),
+            Step::Pending {
+                retry_after: 3,
+                delay: Duration::from_secs(3)
+            }
+        );
+        assert_eq!(
+            next_step(&reply(204, Some(0)), FLOOR, false, 0),
+            Step::Pending {
+                retry_after: 0,
+                delay: FLOOR
+            }
+        );
+        assert_eq!(
+            next_step(&reply(200, Some(3600)), FLOOR, false, 0),
+            Step::Pending {
+                retry_after: 3600,
+                delay: CEILING
+            }
+        );
+        assert_eq!(
+            next_step(&reply(204, None), FLOOR, false, 0),
+            Step::Pending {
+                retry_after: 15,
+                delay: CEILING
+            }
+        );
+        assert_eq!(next_step(&reply(200, None), FLOOR, false, 0), Step::Finish);
+    }
+
+    #[test]
+    fn transport_failures_are_retried_only_when_repeatable() {
+        let failed: Attempt = Err(UpstreamError::Transport("reset".to_owned()));
+        assert_eq!(next_step(&failed, FLOOR, false, 0), Step::Finish);
+        assert_eq!(
+            next_step(&failed, FLOOR, true, 0),
+            Step::Retry {
+                delay: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            next_step(&failed, FLOOR, true, TRANSPORT_RETRIES),
+            Step::Finish
+        );
+        let timeout: Attempt = Err(UpstreamError::Timeout);
+        assert_eq!(next_step(&timeout, FLOOR, false, 0), Step::Finish);
+    }
+
+    #[test]
+    fn upstream_refusals_are_final() {
+        let refused: Attempt = Err(UpstreamError::Status(crate::error::UpstreamFailure {
+            service: "diadoc",
+            status: 409,
+            error_code: None,
+            trace_id: None,
+            message: "no protocol".to_owned(),
+        }));
+        assert_eq!(next_step(&refused, FLOOR, true, 0), Step::Finish);
+    }
+
+    fn prefer(values: &[&str]) -> Result<Prefer, ApiError> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("prefer", HeaderValue::from_str(v).expect("header"));
+        }
+        Prefer::from_headers(&headers)
+    }
+
+    #[test]
+    fn prefer_wait_and_respond_async_set_the_budget() {
+        let default = Duration::from_secs(25);
+        let max = Duration::from_secs(120);
+        let none = prefer(&[]).expect("ok");
+        assert_eq!(none.budget(default, max), default);
+        assert_eq!(none.applied(default), None);
+
+        let wait = prefer(&["wait=5"]).expect("ok");
+        assert_eq!(wait.budget(default, max), Duration::from_secs(5));
+        assert_eq!(
+            wait.applied(Duration::from_secs(5)).expect("applied"),
+            "wait=5"
+        );
+
+        let long = prefer(&["handling=lenient, WAIT=\"600\""]).expect("ok");
+        assert_eq!(long.budget(default, max), max);
+
+        let async_only = prefer(&["respond-async"]).expect("ok");
+        assert_eq!(async_only.budget(default, max), Duration::ZERO);
+        assert_eq!(
+            async_only.applied(Duration::ZERO).expect("applied"),
+            "respond-async"
+        );
+
+        let both = prefer(&["respond-async", "wait=3"]).expect("ok");
+        assert_eq!(both.budget(default, max), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_malformed_wait_names_the_prefer_header() {
+        for bad in ["wait", "wait=soon", "wait=-1"] {
+            match prefer(&[bad]) {
+                Err(ApiError::Invalid(p)) => assert_eq!(p[0].field, "Prefer", "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+}
