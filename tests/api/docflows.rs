@@ -3,7 +3,7 @@
 use prost::Message;
 use serde_json::{Value, json};
 
-use crate::helpers::{problem, problem_fields, spawn_app};
+use crate::helpers::{problem, problem_fields, sorted_fields, spawn_app};
 
 async fn some_document_ids(
     app: &crate::helpers::TestApp,
@@ -98,8 +98,7 @@ async fn every_missing_required_path_and_unknown_field_is_listed() {
         )
         .await;
     assert_eq!(r.status(), 400);
-    let mut fields = problem_fields(&problem(r).await);
-    fields.sort();
+    let fields = sorted_fields(r).await;
     assert_eq!(
         fields,
         [

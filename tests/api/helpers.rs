@@ -153,3 +153,11 @@ pub fn problem_fields(p: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The fields a 400 problem names, sorted.
+pub async fn sorted_fields(r: reqwest::Response) -> Vec<String> {
+    assert_eq!(r.status(), 400);
+    let mut fields = problem_fields(&problem(r).await);
+    fields.sort();
+    fields
+}

@@ -303,8 +303,7 @@ async fn bad_ids_and_missing_tokens_never_reach_the_upstream() {
         )
         .await;
     assert_eq!(r.status(), 400);
-    let mut fields = crate::helpers::problem_fields(&problem(r).await);
-    fields.sort();
+    let fields = crate::helpers::sorted_fields(r).await;
     assert_eq!(fields, ["boxId", "documentId", "messageId"]);
     let r = app.get(&protocol_path(&app), None).await;
     assert_eq!(r.status(), 401);

@@ -8,7 +8,7 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, problem_fields, spawn_with};
+use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_with};
 
 const PATH: &str = "/v1/diadoc/templates";
 const UPSTREAM: &str = "/PostTemplate";
@@ -226,8 +226,7 @@ async fn an_invalid_body_names_the_fields_before_any_upstream_call() {
     )
     .await;
     assert_eq!(r.status(), 400);
-    let mut fields = problem_fields(&problem(r).await);
-    fields.sort();
+    let fields = sorted_fields(r).await;
     assert_eq!(
         fields,
         ["lockMode", "messageFromBoxId", "messageToBoxId", "toBoxId"]
