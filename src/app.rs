@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::polling::Poller;
 use crate::routes::{ROUTES, Route};
 use crate::upstream::diadoc::DiadocClient;
+use crate::upstream::edin::EdinClient;
 
 /// Shared, immutable state: one `Arc`, cloned into every request.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct App {
     pub config: Config,
     /// Diadoc client (shared connection pool).
     pub diadoc: DiadocClient,
+    /// EDIN bdoc client (same pool).
+    pub edin: EdinClient,
     /// JSON ⇄ protobuf over the Diadoc descriptors, tables built once.
     pub transcoder: Transcoder,
     /// Per-caller page cache.
@@ -51,6 +54,7 @@ impl AppState {
     pub fn build(config: Config) -> anyhow::Result<Self> {
         let http =
             crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
+        let edin = EdinClient::new(http.clone(), &config.edin_url);
         let diadoc = DiadocClient::new(
             http,
             &config.diadoc_url,
@@ -64,6 +68,7 @@ impl AppState {
         Ok(Self(Arc::new(App {
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
+            edin,
             cache,
             poller: Arc::new(Poller::new(config.poll_floor())),
             config,

@@ -32,6 +32,14 @@ pub struct Config {
     #[arg(long, env = "EDI_GATEWAY_DIADOC_CLIENT_ID", hide_env_values = true, value_parser = parse_secret)]
     pub diadoc_client_id: Option<SecretString>,
 
+    /// EDIN bdoc base URL (older docs name `https://doc.edi-n.com`).
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_EDIN_URL",
+        default_value = "https://doc.edin.ua"
+    )]
+    pub edin_url: String,
+
     /// How to authenticate to Diadoc: `diadocauth` (developer key + token) or `bearer` (OIDC
     /// access token passed through).
     #[arg(
@@ -81,11 +89,13 @@ fn parse_secret(s: &str) -> Result<SecretString, String> {
 }
 
 impl Config {
-    /// Defaults pointing at `diadoc_url`, for tests and the demo.
-    pub fn for_upstream(diadoc_url: impl Into<String>, client_id: Option<&str>) -> Self {
+    /// Defaults with both upstreams at `url` (the sandbox serves both), for tests and the demo.
+    pub fn for_upstream(url: impl Into<String>, client_id: Option<&str>) -> Self {
+        let url = url.into();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            diadoc_url: diadoc_url.into(),
+            edin_url: url.clone(),
+            diadoc_url: url,
             diadoc_client_id: client_id.map(|k| SecretString::from(k.to_owned())),
             diadoc_auth: DiadocAuthMode::Diadocauth,
             cache_ttl_secs: 60,
@@ -106,8 +116,13 @@ impl Config {
                     .into(),
             );
         }
-        if !(self.diadoc_url.starts_with("https://") || self.diadoc_url.starts_with("http://")) {
-            return Err("EDI_GATEWAY_DIADOC_URL must be an http(s) URL".into());
+        for (name, url) in [
+            ("EDI_GATEWAY_DIADOC_URL", &self.diadoc_url),
+            ("EDI_GATEWAY_EDIN_URL", &self.edin_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(format!("{name} must be an http(s) URL"));
+            }
         }
         if self.wait_default_secs > self.wait_max_secs {
             return Err(

@@ -17,7 +17,7 @@ use axum::extract::{RawPathParams, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::Response;
 use bytes::Bytes;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::app::AppState;
 use crate::cache::{CacheStatus, Fingerprint, PageCache, Rendered};
@@ -25,8 +25,10 @@ use crate::error::ApiError;
 use crate::params::{self, Args};
 use crate::polling::{PollKey, Prefer, Waited};
 use crate::reply::{accepted, render, respond, wants_file};
-use crate::routes::{Auth, Body, CachePolicy, Polling, Reply, Route};
+use crate::routes::{Auth, Body, CachePolicy, Call, Polling, Reply, Route};
 use crate::upstream::diadoc::DiadocRequest;
+use crate::upstream::edin::EdinRequest;
+use crate::upstream::{UpstreamError, UpstreamReply};
 
 /// Largest request body accepted (a docflow batch is a few KB; templates carry documents).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -54,14 +56,47 @@ pub(crate) struct Exchange {
     pub(crate) raw_query: Option<String>,
 }
 
-impl Exchange {
-    fn request(&self) -> DiadocRequest<'_> {
-        DiadocRequest {
-            method: self.route.upstream.method.clone(),
-            path: self.route.upstream.path,
-            query: &self.query,
-            body: self.body.clone(),
-            token: self.token.as_ref(),
+/// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
+async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
+    match &ex.route.upstream {
+        Call::Diadoc(call) => {
+            state
+                .diadoc
+                .send(DiadocRequest {
+                    method: call.method.clone(),
+                    path: call.path,
+                    query: &ex.query,
+                    body: ex.body.clone(),
+                    token: ex.token.as_ref(),
+                })
+                .await
+        }
+        Call::Edin(call) => {
+            let Some(sid) = ex.token.as_ref() else {
+                return Err(UpstreamError::EdinSessionRejected);
+            };
+            state
+                .edin
+                .send(EdinRequest {
+                    method: call.method.clone(),
+                    path: call.path,
+                    query: &ex.query,
+                    body: ex.body.clone(),
+                    sid,
+                })
+                .await
+        }
+        Call::EdinLogin => {
+            let body = ex.body.as_deref().unwrap_or_default();
+            let (email, password) = crate::edin::login_credentials(body)
+                .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
+            let sid = state.edin.login(&email, &password).await?;
+            Ok(UpstreamReply {
+                status: http::StatusCode::OK,
+                retry_after: None,
+                body: Bytes::from(sid.expose_secret().to_owned()),
+                headers: HeaderMap::new(),
+            })
         }
     }
 }
@@ -93,7 +128,7 @@ async fn handle(
         query.push((name, key.clone()));
     }
     let body = match &route.body {
-        Some(spec) => Some(read_body(state, spec, &parts.headers, body).await?),
+        Some(spec) => Some(read_body(state, spec, &args, &parts.headers, body).await?),
         None => None,
     };
     let exchange = Exchange {
@@ -154,15 +189,15 @@ async fn long_request(
         _ => false,
     };
     let waited = if budget.is_zero() {
-        state.poller.once(state.diadoc.send(ex.request())).await
+        state.poller.once(send(state, &ex)).await
     } else {
         // A POST without an operationId must not be re-sent after a transport failure: the
         // first one may have been applied (api.md, "operationId").
-        let repeatable = ex.route.upstream.method == Method::GET || ex.idempotency_key.is_some();
+        let repeatable = ex.route.upstream.method() == Method::GET || ex.idempotency_key.is_some();
         let (st, call) = (state.clone(), Arc::clone(&ex));
         let attempt = move || {
             let (st, call) = (st.clone(), Arc::clone(&call));
-            async move { st.diadoc.send(call.request()).await }
+            async move { send(&st, &call).await }
         };
         state
             .poller
@@ -206,10 +241,12 @@ fn no_cache(headers: &HeaderMap) -> bool {
         .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
 }
 
-/// Reads and transcodes the caller's JSON body, enforcing the route's item cap first.
+/// Reads the caller's JSON body and turns it into the upstream's: transcoded to protobuf
+/// (Diadoc, the route's item cap checked first) or re-spelt by the route's codec (EDIN).
 async fn read_body(
     state: &AppState,
     spec: &Body,
+    args: &Args,
     headers: &HeaderMap,
     body: AxumBody,
 ) -> Result<Bytes, ApiError> {
@@ -233,6 +270,10 @@ async fn read_body(
                 format!("the body must be JSON of at most {MAX_BODY_BYTES} bytes"),
             )
         })?;
+    let spec = match spec {
+        Body::Proto(spec) => spec,
+        Body::Json(codec) => return Ok(Bytes::from(codec(&bytes, args)?)),
+    };
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
@@ -261,11 +302,14 @@ async fn read_body(
 
 /// Calls the upstream and shapes its reply as the route says.
 async fn fetch(state: &AppState, ex: &Exchange) -> Result<Rendered, ApiError> {
-    if ex.route.auth == Auth::None && !state.diadoc.has_client_id() {
+    if matches!(ex.route.upstream, Call::Diadoc(_))
+        && ex.route.auth == Auth::None
+        && !state.diadoc.has_client_id()
+    {
         return Err(ApiError::NotConfigured(
             "password login needs the gateway's developer key (EDI_GATEWAY_DIADOC_CLIENT_ID)",
         ));
     }
-    let reply = state.diadoc.send(ex.request()).await?;
+    let reply = send(state, ex).await?;
     render(state, ex, &reply, false)
 }

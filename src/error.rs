@@ -44,6 +44,9 @@ pub enum ApiError {
     /// `Accept` names no media type this route can answer with; the offered ones are listed.
     #[error("not acceptable")]
     NotAcceptable(Vec<&'static str>),
+    /// EDIN wants a captcha for this user, which only its web UI can show.
+    #[error("captcha required")]
+    CaptchaRequired,
     /// A feature the operator has not configured (e.g. password login without a developer key).
     #[error("not configured: {0}")]
     NotConfigured(&'static str),
@@ -115,6 +118,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -149,6 +153,13 @@ impl ApiError {
                 "not-acceptable",
                 "Not acceptable",
                 format!("this route answers with {}", offered.join(" or ")),
+            ),
+            Self::CaptchaRequired => (
+                "captcha-required",
+                "Captcha required",
+                "EDIN asks for a captcha for this user: log in once in the EDIN web UI \
+                 (https://doc.edin.ua), then create the session here again"
+                    .to_owned(),
             ),
             Self::NotConfigured(what) => ("not-configured", "Not configured", (*what).to_owned()),
             Self::Upstream(f) => (
@@ -264,7 +275,12 @@ impl From<UpstreamError> for ApiError {
         match e {
             UpstreamError::Status(f) => Self::Upstream(f),
             UpstreamError::Timeout => Self::GatewayTimeout,
-            UpstreamError::Transport(why) => Self::BadGateway(why),
+            UpstreamError::Transport(why) | UpstreamError::Unusable(why) => Self::BadGateway(why),
+            UpstreamError::EdinSessionRejected => Self::Unauthorized(
+                "the EDIN session has expired or is not known: log in again (POST /v1/edin/sessions)",
+            ),
+            UpstreamError::EdinLoginRefused => Self::Unauthorized("wrong e-mail or password"),
+            UpstreamError::EdinCaptchaRequired => Self::CaptchaRequired,
         }
     }
 }

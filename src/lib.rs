@@ -1,5 +1,5 @@
-//! edi-gateway: clean JSON REST in front of Kontur Diadoc (protobuf over HTTP) and, later,
-//! EDIN bdoc (JSON with a session id).
+//! edi-gateway: clean JSON REST in front of Kontur Diadoc (protobuf over HTTP) and EDIN bdoc
+//! (JSON with a session cookie).
 //!
 //! # Layout — follow one request by opening the files in this order
 //!
@@ -11,7 +11,9 @@
 //!         → cache.rs      moka, keyed by a hash of caller token + route + params; single flight
 //!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call
 //!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/)
-//!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping
+//!           edin.rs       JSON ⇄ EDIN JSON (our types in edin/model.rs; the upstream's spelling)
+//!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
+//!                         edin.rs: two-step login, SID cookie, session expiry
 //!         → reply.rs      the reply shaped as the route says (JSON, page, file, 201, 202)
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
@@ -26,6 +28,7 @@ pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
+pub mod edin;
 pub mod error;
 pub mod params;
 pub mod polling;

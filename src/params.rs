@@ -8,7 +8,7 @@
 use edi_transcode::{FieldProblem, ProblemCode};
 
 use crate::error::{ApiError, problem};
-use crate::routes::{In, Param, ParamKind, Route};
+use crate::routes::{Call, In, Param, ParamKind, Route, Target};
 
 /// Validated parameter values, in the route's declaration order.
 #[derive(Debug, Default)]
@@ -29,21 +29,34 @@ impl Args {
     /// The upstream query: (upstream name, value) pairs. Flags are sent bare when true and not at
     /// all when false (api.md, "Query-string conventions").
     pub fn upstream_query(&self, route: &Route) -> Vec<(&'static str, String)> {
-        let mut query: Vec<(&'static str, String)> = route
-            .upstream
-            .fixed_query
-            .iter()
-            .map(|(k, v)| (*k, (*v).to_owned()))
-            .collect();
+        let fixed: &[(&str, &str)] = match &route.upstream {
+            Call::Diadoc(call) => call.fixed_query,
+            Call::Edin(_) | Call::EdinLogin => &[],
+        };
+        let mut query: Vec<(&'static str, String)> =
+            fixed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         for (param, value) in &self.values {
+            let Target::Query(name) = param.upstream else {
+                continue;
+            };
             match param.kind {
                 ParamKind::Flag if value == "false" => {}
-                ParamKind::Flag => query.push((param.upstream, String::new())),
-                ParamKind::Date => query.push((param.upstream, to_upstream_date(value))),
-                _ => query.push((param.upstream, value.clone())),
+                ParamKind::Flag => query.push((name, String::new())),
+                ParamKind::Date => query.push((name, to_upstream_date(value))),
+                ParamKind::Mapped(pairs) => {
+                    if let Some((_, code)) = pairs.iter().find(|(ours, _)| ours == value) {
+                        query.push((name, (*code).to_owned()));
+                    }
+                }
+                _ => query.push((name, value.clone())),
             }
         }
         query
+    }
+
+    /// Our value of an integer parameter (validated, so it parses).
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(|v| v.parse().ok())
     }
 }
 
@@ -195,6 +208,18 @@ fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
                 Err(bad(
                     "must be a `nextAfter` value from a previous page".to_owned()
                 ))
+            }
+        }
+        ParamKind::Mapped(pairs) => {
+            if pairs.iter().any(|(ours, _)| *ours == raw) {
+                Ok(raw.to_owned())
+            } else {
+                Err(FieldProblem {
+                    field: param.name.to_owned(),
+                    code: ProblemCode::UnknownEnumValue,
+                    detail: format!("unknown value {raw:?}"),
+                    allowed: Some(pairs.iter().map(|(s, _)| (*s).to_owned()).collect()),
+                })
             }
         }
         ParamKind::Enum(allowed) => {

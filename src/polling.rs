@@ -30,7 +30,7 @@ use tokio::sync::watch;
 
 use crate::error::ApiError;
 use crate::upstream::UpstreamError;
-use crate::upstream::diadoc::DiadocReply;
+use crate::upstream::UpstreamReply;
 
 /// The longest pause between two polls: the C# SDK's `WaitTaskResult` waits
 /// `min(Retry-After, 15 s)` (api.md, AcquireCounteragent), and no Diadoc method documents more.
@@ -48,10 +48,10 @@ const MISSING_RETRY_AFTER: u64 = 15;
 pub type PollKey = [u8; 32];
 
 /// The result of one attempt.
-pub type Attempt = Result<DiadocReply, UpstreamError>;
+pub type Attempt = Result<UpstreamReply, UpstreamError>;
 
 /// A finished call, shared by every caller that waited on it.
-pub type Finished = Arc<Result<DiadocReply, ApiError>>;
+pub type Finished = Arc<Result<UpstreamReply, ApiError>>;
 
 /// What to do after an attempt.
 #[derive(Debug, PartialEq, Eq)]
@@ -381,7 +381,7 @@ mod tests {
     use http::StatusCode;
 
     fn reply(status: u16, retry_after: Option<u64>) -> Attempt {
-        Ok(DiadocReply {
+        Ok(UpstreamReply {
             status: StatusCode::from_u16(status).expect("status"),
             retry_after,
             body: Bytes::new(),

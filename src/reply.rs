@@ -13,8 +13,8 @@ use crate::cache::Rendered;
 use crate::dispatch::Exchange;
 use crate::error::ApiError;
 use crate::params::Args;
-use crate::routes::{FileView, Page, Reply, Route};
-use crate::upstream::diadoc::DiadocReply;
+use crate::routes::{Call, FileView, Page, Reply, Route};
+use crate::upstream::UpstreamReply;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -23,7 +23,7 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub(crate) fn render(
     state: &AppState,
     ex: &Exchange,
-    reply: &DiadocReply,
+    reply: &UpstreamReply,
     file: bool,
 ) -> Result<Rendered, ApiError> {
     let route = ex.route;
@@ -45,6 +45,7 @@ pub(crate) fn render(
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(json(StatusCode::OK, body))
         }
+        Reply::Json(status, read) => Ok(json(status, read(&reply.body)?)),
         Reply::Message => {
             let message = response_message(route)?;
             Ok(json(
@@ -113,10 +114,11 @@ pub(crate) fn render(
 }
 
 fn response_message(route: &Route) -> Result<&'static str, ApiError> {
-    route
-        .upstream
-        .response
-        .ok_or_else(|| ApiError::Internal(format!("route {} has no response message", route.id)))
+    match &route.upstream {
+        Call::Diadoc(call) => call.response,
+        Call::Edin(_) | Call::EdinLogin => None,
+    }
+    .ok_or_else(|| ApiError::Internal(format!("route {} has no response message", route.id)))
 }
 
 /// The cursor for the next page: the last item's key, unless this page is the last one. The

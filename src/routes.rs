@@ -8,8 +8,12 @@
 //! Entries live by upstream in `routes/diadoc.rs` (and `routes/edin.rs`).
 
 pub mod diadoc;
+pub mod edin;
 
-use http::Method;
+use http::{Method, StatusCode};
+
+use crate::error::ApiError;
+use crate::params::Args;
 
 /// Every route the gateway serves, in the order the docs list them.
 pub const ROUTES: &[&Route] = &[
@@ -21,6 +25,13 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::BATCH_GET_DOCFLOWS,
     &diadoc::GET_DOCUMENT_PROTOCOL,
     &diadoc::CREATE_TEMPLATE,
+    &edin::CREATE_SESSION,
+    &edin::LIST_PROCESSES,
+    &edin::CREATE_PROCESS,
+    &edin::UPDATE_PROCESS,
+    &edin::CREATE_STEP,
+    &edin::UPDATE_STEP,
+    &edin::DELETE_STEP,
 ];
 
 /// One REST operation and everything needed to serve and document it.
@@ -47,7 +58,7 @@ pub struct Route {
     /// The JSON body the caller sends, if any.
     pub body: Option<Body>,
     /// The upstream call this operation becomes.
-    pub upstream: DiadocCall,
+    pub upstream: Call,
     /// How the upstream reply becomes ours.
     pub reply: Reply,
     /// Whether replies may be cached, and how.
@@ -64,6 +75,8 @@ pub struct Route {
 pub enum Service {
     /// Kontur Diadoc (protobuf).
     Diadoc,
+    /// EDIN bdoc (JSON with a session cookie).
+    Edin,
 }
 
 impl Service {
@@ -71,6 +84,7 @@ impl Service {
     pub fn name(self) -> &'static str {
         match self {
             Self::Diadoc => "diadoc",
+            Self::Edin => "edin",
         }
     }
 }
@@ -105,10 +119,19 @@ pub struct Param {
     pub kind: ParamKind,
     /// Whether the caller must send it.
     pub required: bool,
-    /// The upstream query parameter it becomes.
-    pub upstream: &'static str,
+    /// Where the upstream gets it.
+    pub upstream: Target,
     /// Text for API users.
     pub description: &'static str,
+}
+
+/// Where a parameter goes upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The upstream query parameter of this name.
+    Query(&'static str),
+    /// Into the upstream body, by the route's body codec (EDIN ids of the object edited).
+    Body,
 }
 
 /// The shapes a parameter may take; `params.rs` validates and normalises each.
@@ -122,6 +145,8 @@ pub enum ParamKind {
     Cursor,
     /// One of the listed names.
     Enum(&'static [&'static str]),
+    /// One of the listed names, sent upstream as the paired value (EDIN's numeric codes).
+    Mapped(&'static [(&'static str, &'static str)]),
     /// An integer in `min..=max`.
     Int {
         /// Smallest allowed value.
@@ -147,12 +172,54 @@ pub enum ParamKind {
 
 /// The caller's JSON body.
 #[derive(Debug, Clone, Copy)]
-pub struct Body {
+pub enum Body {
+    /// Transcoded into a Diadoc protobuf message (`edi-transcode`).
+    Proto(ProtoBody),
+    /// Read as a Rust type and re-spelt for EDIN (`edin.rs`): the codec validates the caller's
+    /// JSON (every problem named) and, with the path parameters, writes the upstream's JSON.
+    Json(fn(&[u8], &Args) -> Result<Vec<u8>, ApiError>),
+}
+
+/// A JSON body that becomes a Diadoc protobuf message.
+#[derive(Debug, Clone, Copy)]
+pub struct ProtoBody {
     /// The Diadoc message the body is transcoded into.
     pub message: &'static str,
     /// A repeated top-level field with a documented cap, checked before any upstream call:
     /// (proto field name, most items).
     pub max_items: Option<(&'static str, usize)>,
+}
+
+/// The upstream call an operation becomes.
+#[derive(Debug)]
+pub enum Call {
+    /// One Diadoc HTTP call.
+    Diadoc(DiadocCall),
+    /// One EDIN bdoc HTTP call.
+    Edin(EdinCall),
+    /// EDIN's two-step login (`POST /bdoc/auth_uuid`, then `POST /bdoc/auth`, both form-data),
+    /// which answers with the session id.
+    EdinLogin,
+}
+
+impl Call {
+    /// The upstream HTTP method (the first call's, for the login).
+    pub fn method(&self) -> &Method {
+        match self {
+            Self::Diadoc(c) => &c.method,
+            Self::Edin(c) => &c.method,
+            Self::EdinLogin => &Method::POST,
+        }
+    }
+}
+
+/// An EDIN bdoc HTTP call: JSON both ways, `Cookie: SID=…`.
+#[derive(Debug)]
+pub struct EdinCall {
+    /// Upstream method, exactly as api.md documents it (e.g. POST for the process list).
+    pub method: Method,
+    /// Upstream path (`/bdoc/agreement_step`).
+    pub path: &'static str,
 }
 
 /// A Diadoc HTTP call.
@@ -178,6 +245,8 @@ pub enum Reply {
     Page(Page),
     /// A plain-text token, answered as `{"token": "…"}`.
     Token,
+    /// An EDIN JSON reply read into our types (`edin.rs`), answered with this status.
+    Json(StatusCode, fn(&[u8]) -> Result<Vec<u8>, ApiError>),
     /// The response message in the gateway's JSON, answered `201 Created`.
     Created,
     /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the

@@ -5,10 +5,27 @@
 //! upstream's own auth headers and turns its replies into bytes or [`UpstreamError`].
 
 pub mod diadoc;
+pub mod edin;
 
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
 use crate::error::UpstreamFailure;
+
+/// A 2xx reply.
+#[derive(Debug)]
+pub struct UpstreamReply {
+    /// 200 or 204.
+    pub status: StatusCode,
+    /// `Retry-After`, in whole seconds, when the upstream sent one (api.md: always an integer).
+    pub retry_after: Option<u64>,
+    /// The body as received.
+    pub body: Bytes,
+    /// The reply's headers.
+    pub headers: HeaderMap,
+}
 
 /// Why an upstream call did not produce a 2xx reply.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +39,44 @@ pub enum UpstreamError {
     /// Connecting or talking to the upstream failed.
     #[error("upstream transport: {0}")]
     Transport(String),
+    /// EDIN refused the session id (expired, logged out or unknown).
+    #[error("EDIN session rejected")]
+    EdinSessionRejected,
+    /// EDIN's login refused the e-mail and password.
+    #[error("EDIN login refused")]
+    EdinLoginRefused,
+    /// EDIN asks for a captcha for this user.
+    #[error("EDIN captcha required")]
+    EdinCaptchaRequired,
+    /// The upstream answered 2xx with something we cannot use.
+    #[error("unusable reply: {0}")]
+    Unusable(String),
+}
+
+/// A header's value as text, if it is text.
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An error body as a message for the caller: a JSON `message` or `error` string when the body
+/// is JSON with one (EDIN's undocumented format), else the text itself; at most 2000 characters.
+pub(crate) fn upstream_message(body: &[u8]) -> String {
+    let from_json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            ["message", "error"]
+                .iter()
+                .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
+        });
+    from_json
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+        .trim()
+        .chars()
+        .take(2000)
+        .collect()
 }
 
 impl From<reqwest::Error> for UpstreamError {
@@ -42,5 +97,8 @@ pub fn http_client(connect: Duration, request: Duration) -> reqwest::Result<reqw
         .timeout(request)
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(concat!("edi-gateway/", env!("CARGO_PKG_VERSION")))
+        // Neither upstream documents redirects; EDIN's web app may redirect an expired session
+        // to its login page, which must read as "session rejected", not be followed.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
 }

@@ -4,8 +4,8 @@
 use http::Method;
 
 use super::{
-    Auth, Body, CachePolicy, DiadocCall, FileView, In, Page, Param, ParamKind, Polling, Reply,
-    Route, Service,
+    Auth, Body, CachePolicy, Call, DiadocCall, FileView, In, Page, Param, ParamKind, Polling,
+    ProtoBody, Reply, Route, Service, Target,
 };
 use edi_proto::names;
 
@@ -26,7 +26,7 @@ const STATUS: Param = Param {
     location: In::Query,
     kind: ParamKind::Enum(COUNTERAGENT_STATUSES),
     required: false,
-    upstream: "counteragentStatus",
+    upstream: Target::Query("counteragentStatus"),
     description: "Only counteragents in this partnership status.",
 };
 
@@ -35,7 +35,7 @@ const AFTER: Param = Param {
     location: In::Query,
     kind: ParamKind::Cursor,
     required: false,
-    upstream: "afterIndexKey",
+    upstream: Target::Query("afterIndexKey"),
     description: "Paging cursor: the `nextAfter` of the previous page. Items strictly after it are returned.",
 };
 
@@ -44,7 +44,7 @@ const BOX_ID: Param = Param {
     location: In::Path,
     kind: ParamKind::BoxId,
     required: true,
-    upstream: "boxId",
+    upstream: Target::Query("boxId"),
     description: "The box: its `boxIdGuid` (or the `…@diadoc.ru` form).",
 };
 
@@ -71,17 +71,17 @@ pub const CREATE_SESSION: Route = Route {
     auth: Auth::None,
     params: &[],
     exclusive: &[],
-    body: Some(Body {
+    body: Some(Body::Proto(ProtoBody {
         message: names::LOGIN_PASSWORD,
         max_items: None,
-    }),
+    })),
     // api.md, Authenticate: `POST /V3/Authenticate?type=password`, body LoginPassword, token as text.
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::POST,
         path: "/V3/Authenticate",
         fixed_query: &[("type", "password")],
         response: None,
-    },
+    }),
     reply: Reply::Token,
     cache: CachePolicy::None,
     polling: Polling::None,
@@ -101,12 +101,12 @@ pub const LIST_ORGANIZATIONS: Route = Route {
     exclusive: &[],
     body: None,
     // api.md, GetMyOrganizations: GET, no version prefix; `autoRegister` left at its default.
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::GET,
         path: "/GetMyOrganizations",
         fixed_query: &[],
         response: Some(names::ORGANIZATION_LIST),
-    },
+    }),
     reply: Reply::Message,
     cache: CachePolicy::None,
     polling: Polling::None,
@@ -131,7 +131,7 @@ pub const LIST_ORGANIZATION_COUNTERAGENTS: Route = Route {
             location: In::Path,
             kind: ParamKind::Guid,
             required: true,
-            upstream: "myOrgId",
+            upstream: Target::Query("myOrgId"),
             description: "The organization's id (`orgId` from the organizations list).",
         },
         STATUS,
@@ -140,12 +140,12 @@ pub const LIST_ORGANIZATION_COUNTERAGENTS: Route = Route {
     exclusive: &[],
     body: None,
     // api.md, GetCounteragents V2: `myOrgId`, `counteragentStatus`, `afterIndexKey`.
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::GET,
         path: "/V2/GetCounteragents",
         fixed_query: &[],
         response: Some(names::COUNTERAGENT_LIST),
-    },
+    }),
     reply: Reply::Page(COUNTERAGENT_PAGE),
     cache: CachePolicy::PerCaller,
     polling: Polling::None,
@@ -166,7 +166,7 @@ pub const LIST_BOX_COUNTERAGENTS: Route = Route {
     auth: Auth::CallerToken,
     params: &[
         Param {
-            upstream: "myBoxId",
+            upstream: Target::Query("myBoxId"),
             ..BOX_ID
         },
         STATUS,
@@ -176,19 +176,19 @@ pub const LIST_BOX_COUNTERAGENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Text { max: 200 },
             required: false,
-            upstream: "query",
+            upstream: Target::Query("query"),
             description: "Text matched against the counteragent's short or full name, or its INN.",
         },
     ],
     // api.md, GetCounteragents: `query` must not be combined with `afterIndexKey`.
     exclusive: &[("query", "after")],
     body: None,
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::GET,
         path: "/V3/GetCounteragents",
         fixed_query: &[],
         response: Some(names::COUNTERAGENT_LIST),
-    },
+    }),
     reply: Reply::Page(COUNTERAGENT_PAGE),
     cache: CachePolicy::PerCaller,
     polling: Polling::None,
@@ -214,7 +214,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::FilterCategory,
             required: true,
-            upstream: "filterCategory",
+            upstream: Target::Query("filterCategory"),
             description: "`<DocumentType>.<DocumentClass><DocumentStatus>`: type is a TypeNamedId or `Any`; class is `Inbound`, `Outbound`, `Internal` or `Proxy`; status is empty or a status name.",
         },
         Param {
@@ -222,7 +222,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::BoxId,
             required: false,
-            upstream: "counteragentBoxId",
+            upstream: Target::Query("counteragentBoxId"),
             description: "Only documents exchanged with this counteragent box.",
         },
         Param {
@@ -230,7 +230,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Text { max: 256 },
             required: false,
-            upstream: "documentNumber",
+            upstream: Target::Query("documentNumber"),
             description: "Number of the primary document. Cannot be combined with a time or date range.",
         },
         Param {
@@ -238,7 +238,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Ticks,
             required: false,
-            upstream: "timestampFromTicks",
+            upstream: Target::Query("timestampFromTicks"),
             description: "Inclusive lower bound of the send/delivery time, in .NET ticks.",
         },
         Param {
@@ -246,7 +246,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Ticks,
             required: false,
-            upstream: "timestampToTicks",
+            upstream: Target::Query("timestampToTicks"),
             description: "Inclusive upper bound of the send/delivery time, in .NET ticks.",
         },
         Param {
@@ -254,7 +254,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Date,
             required: false,
-            upstream: "fromDocumentDate",
+            upstream: Target::Query("fromDocumentDate"),
             description: "Inclusive lower bound of the document's own date (YYYY-MM-DD).",
         },
         Param {
@@ -262,7 +262,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Date,
             required: false,
-            upstream: "toDocumentDate",
+            upstream: Target::Query("toDocumentDate"),
             description: "Inclusive upper bound of the document's own date (YYYY-MM-DD).",
         },
         Param {
@@ -270,7 +270,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Guid,
             required: false,
-            upstream: "departmentId",
+            upstream: Target::Query("departmentId"),
             description: "Department to search in; the head department by default.",
         },
         Param {
@@ -278,7 +278,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Flag,
             required: false,
-            upstream: "excludeSubdepartments",
+            upstream: Target::Query("excludeSubdepartments"),
             description: "Leave out documents of sub-departments.",
         },
         Param {
@@ -286,7 +286,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Enum(&["Ascending", "Descending"]),
             required: false,
-            upstream: "sortDirection",
+            upstream: Target::Query("sortDirection"),
             description: "Order by send/delivery time; `Ascending` by default.",
         },
         AFTER,
@@ -295,7 +295,7 @@ pub const LIST_DOCUMENTS: Route = Route {
             location: In::Query,
             kind: ParamKind::Int { min: 0, max: 100 },
             required: false,
-            upstream: "count",
+            upstream: Target::Query("count"),
             description: "Page size, 0 to 100 (default 100).",
         },
     ],
@@ -310,12 +310,12 @@ pub const LIST_DOCUMENTS: Route = Route {
         ("toDocumentDate", "timestampToTicks"),
     ],
     body: None,
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::GET,
         path: "/V3/GetDocuments",
         fixed_query: &[],
         response: Some(names::DOCUMENT_LIST),
-    },
+    }),
     reply: Reply::Page(Page {
         items: "Documents",
         key: "IndexKey",
@@ -343,16 +343,16 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
     params: &[BOX_ID],
     exclusive: &[],
     // api.md, GetDocflows: at most 100 requests per batch.
-    body: Some(Body {
+    body: Some(Body::Proto(ProtoBody {
         message: names::GET_DOCFLOW_BATCH_REQUEST,
         max_items: Some(("Requests", 100)),
-    }),
-    upstream: DiadocCall {
+    })),
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::POST,
         path: "/V3/GetDocflows",
         fixed_query: &[],
         response: Some(names::GET_DOCFLOW_BATCH_RESPONSE_V3),
-    },
+    }),
     reply: Reply::Message,
     cache: CachePolicy::None,
     polling: Polling::None,
@@ -380,7 +380,7 @@ pub const GET_DOCUMENT_PROTOCOL: Route = Route {
             location: In::Path,
             kind: ParamKind::Guid,
             required: true,
-            upstream: "messageId",
+            upstream: Target::Query("messageId"),
             description: "The message that holds the document.",
         },
         Param {
@@ -388,7 +388,7 @@ pub const GET_DOCUMENT_PROTOCOL: Route = Route {
             location: In::Path,
             kind: ParamKind::Guid,
             required: true,
-            upstream: "documentId",
+            upstream: Target::Query("documentId"),
             description: "The document's entity id in that message.",
         },
     ],
@@ -396,12 +396,12 @@ pub const GET_DOCUMENT_PROTOCOL: Route = Route {
     body: None,
     // api.md, GenerateDocumentProtocol: `GET /GenerateDocumentProtocol?boxId=&messageId=&documentId=`,
     // reply DocumentProtocol; "not ready" is 200 + Retry-After + empty body (the C# SDK).
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::GET,
         path: "/GenerateDocumentProtocol",
         fixed_query: &[],
         response: Some(names::DOCUMENT_PROTOCOL),
-    },
+    }),
     reply: Reply::MessageOrFile(FileView {
         field: "PrintForm",
         media_type: "application/pdf",
@@ -429,18 +429,18 @@ pub const CREATE_TEMPLATE: Route = Route {
     auth: Auth::CallerToken,
     params: &[],
     exclusive: &[],
-    body: Some(Body {
+    body: Some(Body::Proto(ProtoBody {
         message: names::TEMPLATE_TO_POST,
         max_items: None,
-    }),
+    })),
     // api.md, PostTemplate: `POST /PostTemplate?operationId=`, body TemplateToPost, reply
     // Template; "still running" is 204 + Retry-After; repeat with the same body and operationId.
-    upstream: DiadocCall {
+    upstream: Call::Diadoc(DiadocCall {
         method: Method::POST,
         path: "/PostTemplate",
         fixed_query: &[],
         response: Some(names::TEMPLATE),
-    },
+    }),
     reply: Reply::Created,
     cache: CachePolicy::None,
     polling: Polling::RetryAfter,

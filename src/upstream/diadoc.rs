@@ -10,10 +10,10 @@
 //! `X-Diadoc-ErrorCode` and `X-Kontur-Trace-Id` (api.md, "Errors", "Other headers").
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, Method, header};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::UpstreamError;
+use super::{UpstreamError, UpstreamReply, header_text, upstream_message};
 use crate::error::UpstreamFailure;
 
 /// How the gateway authenticates to Diadoc.
@@ -39,19 +39,6 @@ pub struct DiadocRequest<'a> {
     pub body: Option<Bytes>,
     /// The caller's Diadoc token; `None` for Authenticate.
     pub token: Option<&'a SecretString>,
-}
-
-/// A 2xx reply.
-#[derive(Debug)]
-pub struct DiadocReply {
-    /// 200 or 204.
-    pub status: StatusCode,
-    /// `Retry-After`, in whole seconds, when the upstream sent one (api.md: always an integer).
-    pub retry_after: Option<u64>,
-    /// The body as received.
-    pub body: Bytes,
-    /// Headers the caller may need (Content-Type, Content-Disposition).
-    pub headers: HeaderMap,
 }
 
 /// A Diadoc client: base URL, auth mode and developer key, over the shared reqwest client.
@@ -106,7 +93,7 @@ impl DiadocClient {
     }
 
     /// Sends one call and returns its 2xx reply, or the upstream's refusal as [`UpstreamError`].
-    pub async fn send(&self, req: DiadocRequest<'_>) -> Result<DiadocReply, UpstreamError> {
+    pub async fn send(&self, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
         let url = format!("{}{}", self.base, req.path);
         let mut builder = self.http.request(req.method, url);
         if !req.query.is_empty() {
@@ -127,7 +114,7 @@ impl DiadocClient {
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok());
-            return Ok(DiadocReply {
+            return Ok(UpstreamReply {
                 status,
                 retry_after,
                 body,
@@ -139,20 +126,9 @@ impl DiadocClient {
             status: status.as_u16(),
             error_code: header_text(&headers, "x-diadoc-errorcode"),
             trace_id: header_text(&headers, "x-kontur-trace-id"),
-            message: String::from_utf8_lossy(&body)
-                .trim()
-                .chars()
-                .take(2000)
-                .collect(),
+            message: upstream_message(&body),
         }))
     }
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -1,0 +1,543 @@
+//! EDIN bdoc objects as our callers see them (reference/edin/api.md §5), read from the
+//! upstream's JSON and written as the gateway's JSON.
+//!
+//! One type per object serves both directions: `Deserialize` is lenient towards the upstream
+//! (every field optional, the docs' spelling variants as aliases — `agrementSteps`,
+//! `groupID`/`companyID`, `uuID` — codes as numbers or numeric strings), and `Serialize` writes
+//! the clean form (camelCase spelled right, named enums, booleans for 0/1 flags, absent fields
+//! left out). Fields the docs define but whose shape they do not (`bankAcc`, `roles`, …) pass
+//! through as JSON. A user's `password` is never read, so it can never be passed on.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// A number the upstream may send as `1` or `"1"` (api.md §5.1: requests carry strings, replies
+/// numbers).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Code {
+    Number(i64),
+    Text(String),
+}
+
+impl Code {
+    fn value<E: serde::de::Error>(self) -> Result<i64, E> {
+        match self {
+            Self::Number(n) => Ok(n),
+            Self::Text(t) => t
+                .trim()
+                .parse()
+                .map_err(|_| E::custom(format!("expected a number, got {t:?}"))),
+        }
+    }
+}
+
+/// Declares an enum whose upstream form is a numeric code and whose JSON form is a name.
+macro_rules! coded_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal => $json:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $json)] $variant),+
+        }
+
+        impl $name {
+            /// Every value's JSON name, in code order.
+            pub const NAMES: &'static [&'static str] = &[$($json),+];
+
+            /// The upstream's code.
+            pub fn code(self) -> i64 {
+                match self { $(Self::$variant => $code),+ }
+            }
+
+            /// The value with this JSON name.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($json => Some(Self::$variant),)+ _ => None }
+            }
+
+            /// The value with this upstream code.
+            pub fn from_code(code: i64) -> Option<Self> {
+                match code { $($code => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = Code::deserialize(d)?.value()?;
+                Self::from_code(code).ok_or_else(|| {
+                    D::Error::custom(format!(
+                        concat!("unknown ", stringify!($name), " code {}"),
+                        code
+                    ))
+                })
+            }
+        }
+    };
+}
+
+coded_enum! {
+    /// What the executors of a step do (api.md §5.1 `agreementTaskType`).
+    TaskType {
+        /// Approve or reject.
+        Approval = 1 => "approval",
+        /// Sign.
+        Signing = 2 => "signing",
+        /// Acknowledge.
+        Notification = 3 => "notification",
+    }
+}
+
+coded_enum! {
+    /// Who in a group must act (api.md §5.1 `agreementExecType`).
+    ExecType {
+        /// Every member of the group.
+        AllOfGroup = 1 => "allOfGroup",
+        /// Any one member of the group.
+        AnyOfGroup = 2 => "anyOfGroup",
+    }
+}
+
+coded_enum! {
+    /// A process's or a user's state (api.md §5.3, §5.8 `status`).
+    Status {
+        /// In use.
+        Active = 1 => "active",
+        /// Blocked.
+        Blocked = 2 => "blocked",
+    }
+}
+
+coded_enum! {
+    /// A company's legal form (api.md §5.7 `type`).
+    CompanyType {
+        /// A legal entity.
+        LegalEntity = 1 => "legalEntity",
+        /// An individual (sole trader).
+        Individual = 2 => "individual",
+    }
+}
+
+coded_enum! {
+    /// A document type's form (api.md §5.5 `type`).
+    DocumentKind {
+        /// A file.
+        File = 1 => "file",
+        /// A structure.
+        Structure = 2 => "structure",
+        /// A dynamic structure.
+        DynamicStructure = 3 => "dynamicStructure",
+        /// A table.
+        Table = 4 => "table",
+    }
+}
+
+coded_enum! {
+    /// An extra field's data type (api.md §5.9 `dataType`).
+    DataType {
+        /// Text.
+        Text = 1 => "text",
+        /// A number.
+        Number = 2 => "number",
+        /// A date.
+        Date = 3 => "date",
+        /// Digits.
+        Digit = 4 => "digit",
+    }
+}
+
+/// A 0/1 flag (api.md: `int (0/1)`), written as a boolean.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Code(Code),
+    }
+    match Option::<Flag>::deserialize(d)? {
+        None => Ok(None),
+        Some(Flag::Bool(b)) => Ok(Some(b)),
+        Some(Flag::Code(c)) => match c.value()? {
+            0 => Ok(Some(false)),
+            1 => Ok(Some(true)),
+            n => Err(D::Error::custom(format!("expected 0 or 1, got {n}"))),
+        },
+    }
+}
+
+/// A list the upstream may send as `null`.
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// An approval process (api.md §5.3 `AgreementProc`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementProc {
+    /// Process id.
+    pub agreement_proc_id: i64,
+    /// The owning company's id.
+    #[serde(alias = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// The owning company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Company>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `active` or `blocked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Document types the process applies to.
+    #[serde(default, deserialize_with = "list")]
+    pub agreement_proc2_docs: Vec<AgreementProc2Doc>,
+    /// The steps, in order (the upstream spells it `agrementSteps`).
+    #[serde(default, alias = "agrementSteps", deserialize_with = "list")]
+    pub agreement_steps: Vec<AgreementStep>,
+}
+
+/// A step of a process (api.md §5.1 `AgreementStep`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementStep {
+    /// Step id.
+    pub agreement_step_id: i64,
+    /// The process's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_proc_id: Option<i64>,
+    /// Position in the process, assigned by EDIN (higher priority runs earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_number: Option<i64>,
+    /// What the executors do (`agreementTaskType`).
+    #[serde(alias = "agreementTaskType")]
+    pub task_type: TaskType,
+    /// Who in each group must act (`agreementExecType`).
+    #[serde(alias = "agreementExecType")]
+    pub exec_type: ExecType,
+    /// Deadline in days (`agreementExecPeriod`).
+    #[serde(
+        default,
+        alias = "agreementExecPeriod",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub period_days: Option<i64>,
+    /// Bigger runs earlier (`agreementStepPriority`).
+    #[serde(
+        default,
+        alias = "agreementStepPriority",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub priority: Option<i64>,
+    /// The executor groups' names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_names: Option<String>,
+    /// Ids of the executors.
+    #[serde(default, deserialize_with = "list")]
+    pub user_ids: Vec<i64>,
+    /// Executor groups.
+    #[serde(default, deserialize_with = "list")]
+    pub agreement_groups: Vec<AgreementGroup>,
+}
+
+/// An approval group (api.md §5.2 `AgreementGroup`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementGroup {
+    /// Group id (the docs' table spells it `groupID`).
+    #[serde(alias = "groupID")]
+    pub group_id: i64,
+    /// The owning company's id.
+    #[serde(default, alias = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// The owning company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Company>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// Comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Members.
+    #[serde(default, deserialize_with = "list")]
+    pub users: Vec<User>,
+}
+
+/// A document type attached to a process (api.md §5.4 `AgreementProc2Doc`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementProc2Doc {
+    /// The document type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
+    /// The dictionary value it is bound to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionary_value: Option<DictionaryValue>,
+}
+
+/// A document type (api.md §5.5 `Document`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    /// Document type id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<i64>,
+    /// The owning company's id.
+    #[serde(default, alias = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// The owning company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Company>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Form: file, structure, dynamic structure or table.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<DocumentKind>,
+    /// Code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The approval process bound to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_proc_id: Option<i64>,
+    /// Active (true) or blocked.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    /// Extra fields.
+    #[serde(default, deserialize_with = "list")]
+    pub extra_fields: Vec<ExtraField>,
+    /// The bound dictionary (shape not documented; passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionary: Option<Value>,
+    /// Structures (shape not documented; passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structures: Option<Value>,
+}
+
+/// A dictionary value (api.md §5.6 `DictionaryValue`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DictionaryValue {
+    /// Value id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_id: Option<i64>,
+    /// The dictionary's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionary_id: Option<i64>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The parent value's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_code: Option<String>,
+    /// Active (true) or blocked.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+}
+
+/// An extra field of a document type (api.md §5.9 `ExtraField`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtraField {
+    /// Field id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_id: Option<i64>,
+    /// The owning company's id.
+    #[serde(default, alias = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Data type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<DataType>,
+    /// Active (true) or inactive (the upstream's `status`, 1 or 0).
+    #[serde(
+        default,
+        rename(serialize = "isActive", deserialize = "status"),
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    /// Value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A company (api.md §5.7 `Company`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Company {
+    /// Company id.
+    #[serde(default, alias = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// The account's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+    /// Legal entity or individual.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CompanyType>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Full legal name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// Tax number (ІПН).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inn: Option<String>,
+    /// Registry code (ЄДРПОУ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<String>,
+    /// Created from an e-signature.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_approved: Option<bool>,
+    /// The offer contract is signed.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_signed_offer: Option<bool>,
+    /// Active.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_active: Option<bool>,
+    /// Ownership type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_type: Option<String>,
+    /// Ownership type id (examples only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_type_id: Option<i64>,
+    /// KOATUU code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_code: Option<String>,
+    /// Certificate number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_num: Option<String>,
+    /// UUID (the docs spell it `uuID`, examples `uuid`).
+    #[serde(default, alias = "uuID", skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// Payer registry number (examples only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prs_num: Option<String>,
+    /// Bank account (shape not documented; passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_acc: Option<Value>,
+    /// Legal address (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_address: Option<Value>,
+    /// Actual address (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_address: Option<Value>,
+    /// An individual's name parts (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiz_name: Option<Value>,
+    /// Certificates (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Value>,
+    /// Dictionaries (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dictionaries: Option<Value>,
+    /// E-mail notification settings (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_settings: Option<Value>,
+}
+
+/// A user (api.md §5.8 `User`, abridged there). The upstream's `password` is never read.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// User id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    /// The account's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+    /// E-mail, also the login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fio: Option<String>,
+    /// Phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tel: Option<String>,
+    /// Owns the account.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_owner: Option<bool>,
+    /// A captcha is shown at login.
+    #[serde(
+        default,
+        deserialize_with = "flag",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_captcha: Option<bool>,
+    /// `active` or `blocked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Password strength level: 1 low, 2 normal, 3 high.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_secure_type: Option<i64>,
+    /// Password policy id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_policy_id: Option<i64>,
+    /// Last login address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_ip: Option<String>,
+    /// Last login time, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_date: Option<i64>,
+    /// The user's companies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub companies: Option<Vec<Company>>,
+    /// Account (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Value>,
+    /// Roles (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Value>,
+    /// Access routes (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Value>,
+    /// Profile (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_info: Option<Value>,
+    /// UI types (passed through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ui_types: Option<Value>,
+}
