@@ -98,7 +98,7 @@ pub fn build_router(state: AppState) -> Router {
             None => by_path.push((route.path, handler)),
         }
     }
-    let mut router = Router::new();
+    let mut router = crate::openapi::router();
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }

@@ -38,13 +38,17 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
 pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     println!(
-        "edi-sandbox (Diadoc simulator) on http://{}\ndeveloper key: {}\nusers: {}/{} and {}/{}",
+        "edi-sandbox (Diadoc and EDIN simulator) on http://{}\ndeveloper key: {}\nDiadoc users: {}/{} and {}/{}\nEDIN users: {}/{} and {}/{}",
         listener.local_addr()?,
         edi_sandbox::DEVELOPER_KEY,
         edi_sandbox::DEMO_LOGIN,
         edi_sandbox::DEMO_PASSWORD,
         edi_sandbox::OTHER_LOGIN,
         edi_sandbox::OTHER_PASSWORD,
+        edi_sandbox::EDIN_DEMO_EMAIL,
+        edi_sandbox::EDIN_DEMO_PASSWORD,
+        edi_sandbox::EDIN_OTHER_EMAIL,
+        edi_sandbox::EDIN_OTHER_PASSWORD,
     );
     Sandbox::builder()
         .serve(listener, shutdown_signal())
@@ -69,6 +73,12 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         )
     });
     let partner = seed.counteragent_box_id_guid();
+    let edin_proc = seed.edin_process_id();
+    let edin_group = seed
+        .edin_group_ids(seed.edin_demo_company_id())
+        .first()
+        .copied()
+        .unwrap_or_default();
     let login = edi_sandbox::DEMO_LOGIN;
     let password = edi_sandbox::DEMO_PASSWORD;
     format!(
@@ -99,11 +109,22 @@ curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-asyn
 # 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
 curl -s -X POST '{base}/v1/diadoc/templates' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
 
+# EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
+SID=$(curl -s -X POST {base}/v1/edin/sessions -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+
+# 7. Approval processes, then add a step to one (201 with the whole process), edit it, delete it:
+curl -s '{base}/v1/edin/agreement-procs?status=active' -H "authorization: Bearer $SID"
+curl -s -X POST '{base}/v1/edin/agreement-procs/{edin_proc}/steps' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"notification","execType":"anyOfGroup","agreementGroups":[{{"groupId":{edin_group}}}],"periodDays":1,"priority":1}}'
+curl -s -X PUT '{base}/v1/edin/agreement-procs/{edin_proc}/steps/STEP_ID' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"approval","execType":"allOfGroup","agreementGroups":[{{"groupId":{edin_group}}}]}}'
+curl -s -X DELETE '{base}/v1/edin/agreement-procs/{edin_proc}/steps/STEP_ID' -H "authorization: Bearer $SID"
+
 Press Ctrl-C to stop.
 "#,
         upstream = sandbox.base_url(),
         other = edi_sandbox::OTHER_LOGIN,
         other_pw = edi_sandbox::OTHER_PASSWORD,
         docs = docs.join(","),
+        edin_email = edi_sandbox::EDIN_DEMO_EMAIL,
+        edin_password = edi_sandbox::EDIN_DEMO_PASSWORD,
     )
 }

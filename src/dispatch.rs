@@ -272,7 +272,7 @@ async fn read_body(
         })?;
     let spec = match spec {
         Body::Proto(spec) => spec,
-        Body::Json(codec) => return Ok(Bytes::from(codec(&bytes, args)?)),
+        Body::Json(json) => return Ok(Bytes::from((json.read)(&bytes, args)?)),
     };
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {

@@ -19,6 +19,9 @@ use edi_transcode::{FieldProblem, ProblemCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 
 use crate::error::{ApiError, problem};
 use crate::params::Args;
@@ -31,50 +34,95 @@ const MAX_NAME: usize = 255;
 /// Longest comment we pass on (EDIN documents none).
 const MAX_COMMENT: usize = 2000;
 
-/// `POST /v1/edin/sessions` body.
-#[derive(Debug, Deserialize, Serialize)]
+/// EDIN login: an e-mail and a password.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::Credentials)]
 pub struct Credentials {
     /// The EDIN login: an e-mail address.
+    #[schema(required = true, value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// The password.
+    #[schema(required = true, value_type = String, format = Password, max_length = 1024)]
     pub password: Option<String>,
     #[serde(flatten, skip_serializing)]
+    #[schema(ignore)]
     unknown: BTreeMap<String, Value>,
 }
 
-/// A process, as callers create or edit it.
-#[derive(Debug, Deserialize)]
+/// An approval process, as callers create or edit it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ProcInput {
+#[schema(as = edin::ProcessInput)]
+pub struct ProcessInput {
+    /// Name of the process.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 255)]
     name: Option<String>,
+    /// The owning company.
+    #[schema(required = true, value_type = i64, minimum = 1)]
     company_id: Option<i64>,
+    /// Free text.
+    #[schema(required = false, value_type = String, max_length = 2000)]
     comment: Option<String>,
     #[serde(flatten)]
+    #[schema(ignore)]
     unknown: BTreeMap<String, Value>,
 }
 
-/// A step, as callers create or edit it.
-#[derive(Debug, Deserialize)]
+/// A step, as callers add or edit it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StepInput {
+#[schema(as = edin::StepInput)]
+pub struct StepInput {
+    /// What the executors do.
+    #[schema(required = true, value_type = TaskType)]
     task_type: Option<String>,
+    /// Whether every member of each group must act, or any one.
+    #[schema(required = true, value_type = ExecType)]
     exec_type: Option<String>,
+    /// Deadline in days.
+    #[schema(required = false, value_type = i64, minimum = 0)]
     period_days: Option<i64>,
+    /// Higher runs earlier; EDIN numbers the steps.
+    #[schema(required = false, value_type = i64, minimum = 0)]
     priority: Option<i64>,
+    /// The executor groups, 1 to 5.
+    #[schema(required = true, value_type = Vec<GroupRef>, min_items = 1, max_items = 5)]
     agreement_groups: Option<Vec<GroupRef>>,
     #[serde(flatten)]
+    #[schema(ignore)]
     unknown: BTreeMap<String, Value>,
 }
 
 /// An executor group of a step, by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct GroupRef {
+#[schema(as = edin::GroupRef)]
+pub struct GroupRef {
+    /// The group's id.
+    #[schema(required = true, value_type = i64, minimum = 1)]
     group_id: Option<i64>,
+    /// Its name (informational).
+    #[schema(required = false, value_type = String, max_length = 255)]
     group_name: Option<String>,
     #[serde(flatten)]
+    #[schema(ignore)]
     unknown: BTreeMap<String, Value>,
+}
+
+/// Registers `T`'s schema and the ones it refers to; returns a `$ref` to it.
+pub fn schema_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    T::schemas(out);
+    out.push((T::name().into_owned(), T::schema()));
+    Ref::from_schema_name(T::name()).into()
+}
+
+/// An array of `T`.
+pub fn list_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(schema_of::<T>(out))
+        .build()
+        .into()
 }
 
 /// `POST /bdoc/agreement_proc` body (api.md §3 A3).
@@ -252,7 +300,7 @@ pub fn credentials(body: &[u8], _args: &Args) -> Result<Vec<u8>, ApiError> {
 
 /// Create (no `procId` in the path) or edit a process: `{"name", "companyId", "comment"}`.
 pub fn process(body: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
-    let input: ProcInput = read(body)?;
+    let input: ProcessInput = read(body)?;
     let mut p = Problems::default();
     p.unknown("", &input.unknown);
     p.text("name", input.name.as_ref(), true, MAX_NAME);

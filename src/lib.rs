@@ -18,6 +18,7 @@
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
 //!
+//! `openapi.rs` reads the same route table and serves `/openapi.json` and Swagger UI at `/docs`.
 //! `config.rs` holds the flags and `EDI_GATEWAY_*` variables; `telemetry.rs` the logging;
 //! `demo.rs` runs the gateway against the embedded sandbox (`crates/edi-sandbox`), which shares
 //! only the wire schema (`crates/edi-proto`) with the gateway.
@@ -30,6 +31,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod edin;
 pub mod error;
+pub mod openapi;
 pub mod params;
 pub mod polling;
 pub mod reply;

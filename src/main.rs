@@ -1,4 +1,4 @@
-//! The `edi-gateway` binary: `serve`, `demo` or `sandbox`. Each subcommand is a few lines that
+//! The `edi-gateway` binary: `serve`, `demo`, `sandbox` or `openapi`. Each subcommand is a few lines that
 //! hand over to the library.
 
 use clap::{Parser, Subcommand};
@@ -29,12 +29,19 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
     },
+    /// Print the OpenAPI 3.1 document (what `/openapi.json` serves).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let command = Cli::parse().command;
+    if let Command::Openapi = command {
+        print!("{}", edi_gateway::openapi::to_pretty_json());
+        return Ok(());
+    }
     telemetry::init();
-    match Cli::parse().command {
+    match command {
         Command::Serve(config) => {
             config.validate().map_err(anyhow::Error::msg)?;
             let listener = TcpListener::bind(config.listen).await?;
@@ -44,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { listen } => demo::run(listen).await?,
         Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
+        Command::Openapi => {}
     }
     Ok(())
 }

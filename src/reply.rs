@@ -45,7 +45,7 @@ pub(crate) fn render(
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(json(StatusCode::OK, body))
         }
-        Reply::Json(status, read) => Ok(json(status, read(&reply.body)?)),
+        Reply::Json(j) => Ok(json(j.status, (j.read)(&reply.body)?)),
         Reply::Message => {
             let message = response_message(route)?;
             Ok(json(

@@ -12,6 +12,9 @@ pub mod edin;
 
 use http::{Method, StatusCode};
 
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+
 use crate::error::ApiError;
 use crate::params::Args;
 
@@ -175,9 +178,33 @@ pub enum ParamKind {
 pub enum Body {
     /// Transcoded into a Diadoc protobuf message (`edi-transcode`).
     Proto(ProtoBody),
-    /// Read as a Rust type and re-spelt for EDIN (`edin.rs`): the codec validates the caller's
-    /// JSON (every problem named) and, with the path parameters, writes the upstream's JSON.
-    Json(fn(&[u8], &Args) -> Result<Vec<u8>, ApiError>),
+    /// Read as a Rust type and re-spelt for EDIN (`edin.rs`).
+    Json(JsonBody),
+}
+
+/// Registers a type's OpenAPI schema (and the schemas it refers to) and returns a reference to
+/// it: `edin::schema_of::<T>` for a `utoipa::ToSchema` type.
+pub type SchemaFn = fn(&mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema>;
+
+/// A JSON body read as a Rust type.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonBody {
+    /// Validates the caller's JSON (every problem named) and, with the path parameters, writes
+    /// the upstream's JSON.
+    pub read: fn(&[u8], &Args) -> Result<Vec<u8>, ApiError>,
+    /// The caller's body schema.
+    pub schema: SchemaFn,
+}
+
+/// A JSON reply read into Rust types.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonReply {
+    /// Our status on success.
+    pub status: StatusCode,
+    /// Reads the upstream's JSON and writes ours.
+    pub read: fn(&[u8]) -> Result<Vec<u8>, ApiError>,
+    /// Our reply's schema.
+    pub schema: SchemaFn,
 }
 
 /// A JSON body that becomes a Diadoc protobuf message.
@@ -245,8 +272,8 @@ pub enum Reply {
     Page(Page),
     /// A plain-text token, answered as `{"token": "…"}`.
     Token,
-    /// An EDIN JSON reply read into our types (`edin.rs`), answered with this status.
-    Json(StatusCode, fn(&[u8]) -> Result<Vec<u8>, ApiError>),
+    /// An EDIN JSON reply read into our types (`edin.rs`).
+    Json(JsonReply),
     /// The response message in the gateway's JSON, answered `201 Created`.
     Created,
     /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the

@@ -11,6 +11,7 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// A number the upstream may send as `1` or `"1"` (api.md §5.1: requests carry strings, replies
 /// numbers).
@@ -33,13 +34,14 @@ impl Code {
     }
 }
 
-/// Declares an enum whose upstream form is a numeric code and whose JSON form is a name.
+/// Declares an enum whose upstream form is a numeric code and whose JSON form is a name; its
+/// doc text is also its OpenAPI description.
 macro_rules! coded_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal => $json:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($doc:literal $name:ident { $($variant:ident = $code:literal => $json:literal : $vdoc:literal),+ $(,)? }) => {
+        #[doc = $doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $json)] $variant),+
+            $(#[doc = $vdoc] #[serde(rename = $json)] $variant),+
         }
 
         impl $name {
@@ -62,6 +64,24 @@ macro_rules! coded_enum {
             }
         }
 
+        // By hand rather than derived, so the schema lists exactly the JSON names above.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::NAMES.iter().copied()))
+                    .description(Some($doc))
+                    .build()
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(concat!("edin.", stringify!($name)))
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let code = Code::deserialize(d)?.value()?;
@@ -77,72 +97,55 @@ macro_rules! coded_enum {
 }
 
 coded_enum! {
-    /// What the executors of a step do (api.md §5.1 `agreementTaskType`).
+    "What the executors of a step do (EDIN's `agreementTaskType`: 1, 2, 3)."
     TaskType {
-        /// Approve or reject.
-        Approval = 1 => "approval",
-        /// Sign.
-        Signing = 2 => "signing",
-        /// Acknowledge.
-        Notification = 3 => "notification",
+        Approval = 1 => "approval": "Approve or reject.",
+        Signing = 2 => "signing": "Sign.",
+        Notification = 3 => "notification": "Acknowledge.",
     }
 }
 
 coded_enum! {
-    /// Who in a group must act (api.md §5.1 `agreementExecType`).
+    "Who in each executor group must act (EDIN's `agreementExecType`: 1, 2)."
     ExecType {
-        /// Every member of the group.
-        AllOfGroup = 1 => "allOfGroup",
-        /// Any one member of the group.
-        AnyOfGroup = 2 => "anyOfGroup",
+        AllOfGroup = 1 => "allOfGroup": "Every member of the group.",
+        AnyOfGroup = 2 => "anyOfGroup": "Any one member of the group.",
     }
 }
 
 coded_enum! {
-    /// A process's or a user's state (api.md §5.3, §5.8 `status`).
+    "A process's or a user's state (EDIN's `status`: 1 active, 2 blocked)."
     Status {
-        /// In use.
-        Active = 1 => "active",
-        /// Blocked.
-        Blocked = 2 => "blocked",
+        Active = 1 => "active": "In use.",
+        Blocked = 2 => "blocked": "Blocked.",
     }
 }
 
 coded_enum! {
-    /// A company's legal form (api.md §5.7 `type`).
+    "A company's legal form (EDIN's `type`: 1, 2)."
     CompanyType {
-        /// A legal entity.
-        LegalEntity = 1 => "legalEntity",
-        /// An individual (sole trader).
-        Individual = 2 => "individual",
+        LegalEntity = 1 => "legalEntity": "A legal entity.",
+        Individual = 2 => "individual": "An individual (sole trader).",
     }
 }
 
 coded_enum! {
-    /// A document type's form (api.md §5.5 `type`).
+    "A document type's form (EDIN's `type`: 1 to 4)."
     DocumentKind {
-        /// A file.
-        File = 1 => "file",
-        /// A structure.
-        Structure = 2 => "structure",
-        /// A dynamic structure.
-        DynamicStructure = 3 => "dynamicStructure",
-        /// A table.
-        Table = 4 => "table",
+        File = 1 => "file": "A file.",
+        Structure = 2 => "structure": "A structure.",
+        DynamicStructure = 3 => "dynamicStructure": "A dynamic structure.",
+        Table = 4 => "table": "A table.",
     }
 }
 
 coded_enum! {
-    /// An extra field's data type (api.md §5.9 `dataType`).
+    "An extra field's data type (EDIN's `dataType`: 1 to 4)."
     DataType {
-        /// Text.
-        Text = 1 => "text",
-        /// A number.
-        Number = 2 => "number",
-        /// A date.
-        Date = 3 => "date",
-        /// Digits.
-        Digit = 4 => "digit",
+        Text = 1 => "text": "Text.",
+        Number = 2 => "number": "A number.",
+        Date = 3 => "date": "A date.",
+        Digit = 4 => "digit": "Digits.",
     }
 }
 
@@ -171,8 +174,9 @@ fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, 
 }
 
 /// An approval process (api.md §5.3 `AgreementProc`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::AgreementProc)]
 pub struct AgreementProc {
     /// Process id.
     pub agreement_proc_id: i64,
@@ -200,8 +204,9 @@ pub struct AgreementProc {
 }
 
 /// A step of a process (api.md §5.1 `AgreementStep`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::AgreementStep)]
 pub struct AgreementStep {
     /// Step id.
     pub agreement_step_id: i64,
@@ -243,8 +248,9 @@ pub struct AgreementStep {
 }
 
 /// An approval group (api.md §5.2 `AgreementGroup`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::AgreementGroup)]
 pub struct AgreementGroup {
     /// Group id (the docs' table spells it `groupID`).
     #[serde(alias = "groupID")]
@@ -267,8 +273,9 @@ pub struct AgreementGroup {
 }
 
 /// A document type attached to a process (api.md §5.4 `AgreementProc2Doc`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::AgreementProc2Doc)]
 pub struct AgreementProc2Doc {
     /// The document type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -279,8 +286,9 @@ pub struct AgreementProc2Doc {
 }
 
 /// A document type (api.md §5.5 `Document`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::Document)]
 pub struct Document {
     /// Document type id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -322,8 +330,9 @@ pub struct Document {
 }
 
 /// A dictionary value (api.md §5.6 `DictionaryValue`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::DictionaryValue)]
 pub struct DictionaryValue {
     /// Value id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -350,8 +359,9 @@ pub struct DictionaryValue {
 }
 
 /// An extra field of a document type (api.md §5.9 `ExtraField`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::ExtraField)]
 pub struct ExtraField {
     /// Field id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -382,8 +392,9 @@ pub struct ExtraField {
 }
 
 /// A company (api.md §5.7 `Company`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::Company)]
 pub struct Company {
     /// Company id.
     #[serde(default, alias = "companyID", skip_serializing_if = "Option::is_none")]
@@ -475,8 +486,9 @@ pub struct Company {
 }
 
 /// A user (api.md §5.8 `User`, abridged there). The upstream's `password` is never read.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = edin::User)]
 pub struct User {
     /// User id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,8 +6,8 @@
 use http::{Method, StatusCode};
 
 use super::{
-    Auth, Body, CachePolicy, Call, EdinCall, In, Param, ParamKind, Polling, Reply, Route, Service,
-    Target,
+    Auth, Body, CachePolicy, Call, EdinCall, In, JsonBody, JsonReply, Param, ParamKind, Polling,
+    Reply, Route, Service, Target,
 };
 use crate::edin;
 
@@ -51,7 +51,10 @@ pub const CREATE_SESSION: Route = Route {
     auth: Auth::None,
     params: &[],
     exclusive: &[],
-    body: Some(Body::Json(edin::credentials)),
+    body: Some(Body::Json(JsonBody {
+        read: edin::credentials,
+        schema: edin::schema_of::<edin::Credentials>,
+    })),
     // api.md §2: `POST /bdoc/auth_uuid` (form `email`), then `POST /bdoc/auth` (form `token`,
     // `password`), which sets the `SID` cookie.
     upstream: Call::EdinLogin,
@@ -116,14 +119,21 @@ pub const LIST_PROCESSES: Route = Route {
         method: Method::POST,
         path: "/bdoc/agreement_procs",
     }),
-    reply: Reply::Json(StatusCode::OK, edin::read_processes),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::OK,
+        read: edin::read_processes,
+        schema: edin::list_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,
 };
 
 /// The body of the process writes: `{"name", "companyId", "comment"}`.
-const PROCESS_BODY: Option<Body> = Some(Body::Json(edin::process));
+const PROCESS_BODY: Option<Body> = Some(Body::Json(JsonBody {
+    read: edin::process,
+    schema: edin::schema_of::<edin::ProcessInput>,
+}));
 /// api.md §3 A3: one call creates (no `agreementProcId`) or edits.
 const PROCESS_CALL: Call = Call::Edin(EdinCall {
     method: Method::POST,
@@ -144,7 +154,11 @@ pub const CREATE_PROCESS: Route = Route {
     exclusive: &[],
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
-    reply: Reply::Json(StatusCode::CREATED, edin::read_process),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::CREATED,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,
@@ -163,14 +177,21 @@ pub const UPDATE_PROCESS: Route = Route {
     exclusive: &[],
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
-    reply: Reply::Json(StatusCode::OK, edin::read_process),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::OK,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,
 };
 
 /// The body of the step writes.
-const STEP_BODY: Option<Body> = Some(Body::Json(edin::step));
+const STEP_BODY: Option<Body> = Some(Body::Json(JsonBody {
+    read: edin::step,
+    schema: edin::schema_of::<edin::StepInput>,
+}));
 /// api.md §3 A1: one call creates (no `agreementStepId`) or edits a step.
 const STEP_CALL: Call = Call::Edin(EdinCall {
     method: Method::POST,
@@ -193,7 +214,11 @@ pub const CREATE_STEP: Route = Route {
     exclusive: &[],
     body: STEP_BODY,
     upstream: STEP_CALL,
-    reply: Reply::Json(StatusCode::CREATED, edin::read_process),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::CREATED,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,
@@ -212,7 +237,11 @@ pub const UPDATE_STEP: Route = Route {
     exclusive: &[],
     body: STEP_BODY,
     upstream: STEP_CALL,
-    reply: Reply::Json(StatusCode::OK, edin::read_process),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::OK,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,
@@ -244,7 +273,11 @@ pub const DELETE_STEP: Route = Route {
         method: Method::DELETE,
         path: "/bdoc/agreement_step",
     }),
-    reply: Reply::Json(StatusCode::OK, edin::read_process),
+    reply: Reply::Json(JsonReply {
+        status: StatusCode::OK,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    }),
     cache: CachePolicy::None,
     polling: Polling::None,
     idempotency: None,

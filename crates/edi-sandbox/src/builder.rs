@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::handle::SandboxHandle;
 use crate::seed::Seed;
 use crate::state::{Fault, Mutable, Settings, Shared};
-use crate::{DEVELOPER_KEY, server};
+use crate::{DEVELOPER_KEY, edin, server};
 
 /// Configures a sandbox before it starts. Every setter consumes and returns the builder.
 #[derive(Debug, Clone)]
@@ -32,6 +32,7 @@ impl Default for SandboxBuilder {
                 protocol_polls: 1,
                 template_polls: 1,
                 retry_after_secs: 1,
+                edin_session_idle: edin::SESSION_IDLE,
             },
             delay: Duration::ZERO,
             faults: Vec::new(),
@@ -89,6 +90,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How long an EDIN session lives without a successful call; default 10 minutes
+    /// (edin/api.md §2 #8). Every successful call with the session starts the time again.
+    pub fn edin_session_idle(mut self, d: Duration) -> Self {
+        self.settings.edin_session_idle = d;
+        self
+    }
+
     /// Serves `seed` instead of [`Seed::demo`].
     pub fn seed(mut self, seed: Seed) -> Self {
         self.seed = Some(seed);
@@ -96,16 +104,14 @@ impl SandboxBuilder {
     }
 
     fn into_shared(self) -> Arc<Shared> {
+        let seed = self.seed.unwrap_or_else(Seed::demo);
         let initial = Mutable {
             delay: self.delay,
             faults: self.faults.into(),
+            edin: edin::State::new(&seed.edin),
             ..Default::default()
         };
-        Arc::new(Shared::new(
-            self.seed.unwrap_or_else(Seed::demo),
-            self.settings,
-            initial,
-        ))
+        Arc::new(Shared::new(seed, self.settings, initial))
     }
 
     /// Binds `127.0.0.1:0` and serves in a background tokio task for as long as the runtime

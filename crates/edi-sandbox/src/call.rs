@@ -1,6 +1,9 @@
 //! The parsed request a method sees, and its query-parameter rules. Parameter names match in any
 //! case (ASP.NET binds them that way), and an empty value counts as absent: the C# SDK sends
 //! `operationId=` with an empty value when it has none (api.md, PostTemplate).
+//!
+//! Also the two request parts only EDIN uses: `multipart/form-data` text fields (parsed with
+//! `multer`, once, in `server.rs`, so the journal sees them too) and cookies.
 
 use std::str::FromStr;
 
@@ -18,6 +21,9 @@ pub(crate) struct Call {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The text fields of a `multipart/form-data` body, in order; `None` when the body is not
+    /// (valid) multipart.
+    pub form: Option<Vec<(String, String)>>,
 }
 
 impl Call {
@@ -88,6 +94,49 @@ impl Call {
     }
 }
 
+impl Call {
+    /// The value of cookie `name` in the `Cookie` header(s), if any (see [`cookie_in`]).
+    pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| cookie_in(v, name))
+    }
+}
+
+/// The value of cookie `name` in one `Cookie` header value (`a=b; SID=…`): the first pair with
+/// exactly that name (cookie names are case-sensitive, RFC 6265 §5.4).
+pub(crate) fn cookie_in<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The text fields of `body` when `headers` say it is `multipart/form-data` with a boundary;
+/// `None` for any other body or a malformed one. Parts with a file name are files, not text
+/// fields, and are skipped.
+pub(crate) async fn form_fields(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Option<Vec<(String, String)>> {
+    let content_type = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let chunk: Result<Bytes, std::convert::Infallible> = Ok(body.clone());
+    let mut multipart = multer::Multipart::new(futures_util::stream::iter([chunk]), boundary);
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.ok()? {
+        if field.file_name().is_some() {
+            continue;
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        fields.push((name, field.text().await.ok()?));
+    }
+    Some(fields)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +151,43 @@ mod tests {
                 .collect(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            form: None,
         }
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        assert_eq!(cookie_in("a=b; SID=xyz", "SID"), Some("xyz"));
+        assert_eq!(cookie_in("SID=1;SID=2", "SID"), Some("1"));
+        assert_eq!(cookie_in("sid=1; XSID=2", "SID"), None);
+        assert_eq!(cookie_in("", "SID"), None);
+    }
+
+    #[tokio::test]
+    async fn multipart_text_fields_are_read_in_order() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "multipart/form-data; boundary=XyZ".parse().expect("value"),
+        );
+        let body = Bytes::from_static(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nt-1\r\n\
+              --XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nfile\r\n\
+              --XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n\xd0\xbf\r\n--XyZ--\r\n",
+        );
+        let fields = form_fields(&headers, &body).await.expect("multipart");
+        assert_eq!(
+            fields,
+            [
+                ("token".to_owned(), "t-1".to_owned()),
+                ("password".to_owned(), "п".to_owned())
+            ]
+        );
+        assert_eq!(
+            form_fields(&headers, &Bytes::from_static(b"junk")).await,
+            None
+        );
+        assert_eq!(form_fields(&HeaderMap::new(), &body).await, None);
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! [`SandboxHandle`]: a running sandbox as tests see it — its address, its journal, faults and
-//! delay injected at runtime, tokens minted without HTTP, and the seed it serves. Cloning the
+//! delay injected at runtime, Diadoc tokens and EDIN sessions minted without HTTP, and the seed
+//! it serves. Cloning the
 //! handle shares the same sandbox.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth;
 use crate::journal::JournalEntry;
 use crate::seed::Seed;
 use crate::state::{Fault, Shared};
+use crate::{auth, edin};
 
 /// A running sandbox.
 #[derive(Debug, Clone)]
@@ -28,7 +29,8 @@ impl SandboxHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, the base URL to give a Diadoc client.
+    /// `http://127.0.0.1:PORT`, the base URL to give a Diadoc or EDIN client (EDIN
+    /// paths start with `/bdoc/`).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -74,6 +76,14 @@ impl SandboxHandle {
             .iter()
             .position(|u| u.login == login)?;
         Some(auth::issue(&self.shared, user))
+    }
+
+    /// Opens an EDIN session for the seeded user `email` (ASCII case ignored) without the HTTP
+    /// login, and returns its SID (send it as `Cookie: SID=<sid>`); `None` when there is no such
+    /// user. Works for every seeded user, the captcha user included.
+    pub fn issue_edin_session(&self, email: &str) -> Option<String> {
+        let user = self.shared.seed.edin.user_index(email)?;
+        Some(edin::issue_session(&self.shared, user))
     }
 
     /// A `DiadocAuth` header value with this sandbox's developer key and `token`.

@@ -28,6 +28,9 @@ pub struct JournalEntry {
     pub headers: Vec<(String, String)>,
     /// The request body.
     pub body: Bytes,
+    /// The text fields of a `multipart/form-data` body as (name, value), in order (file parts
+    /// are left out); empty for any other body, and for one that is not valid multipart.
+    pub form: Vec<(String, String)>,
     /// The status the sandbox answered with (0 while the reply is still being chosen).
     pub status: u16,
     /// When the request arrived.
@@ -49,6 +52,23 @@ impl JournalEntry {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of the form field `name` (exact name; see [`JournalEntry::form`]).
+    pub fn form_field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of cookie `name` (exact name) in the `Cookie` request header(s): the first
+    /// `name=value` pair among the `;`-separated pairs of every `Cookie` header, in order.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("cookie"))
+            .find_map(|(_, v)| crate::call::cookie_in(v, name))
     }
 }
 

@@ -1,47 +1,69 @@
-//! edi-sandbox: a local simulator of the Kontur Diadoc HTTP methods the gateway calls, written
-//! from `reference/diadoc/api.md` and never from gateway code. It shares only the wire schema
-//! (`edi-proto`) with the gateway, so it cannot agree with a gateway bug.
+//! edi-sandbox: a local simulator of the upstream methods the gateway calls — Kontur Diadoc
+//! (protobuf), written from `reference/diadoc/api.md`, and EDIN bdoc (JSON), written from
+//! `reference/edin/api.md` — never from gateway code. It shares only the Diadoc wire schema
+//! (`edi-proto`) with the gateway, so it cannot agree with a gateway bug. Both services answer on
+//! the same address: paths under `/bdoc/` are EDIN's, every other path Diadoc's.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let sandbox = edi_sandbox::Sandbox::builder().spawn().await?;
-//! println!("Diadoc simulator on {}", sandbox.base_url());
+//! println!("Diadoc and EDIN simulator on {}", sandbox.base_url());
 //! let box_id = sandbox.seed().first_box_id_guid();
-//! # let _ = box_id; Ok(()) }
+//! let sid = sandbox.issue_edin_session(edi_sandbox::EDIN_DEMO_EMAIL);
+//! # let _ = (box_id, sid); Ok(()) }
 //! ```
 //!
 //! # Layout
 //!
 //! A request goes through the files in this order:
 //!
-//! * `server.rs` — the one axum handler: journal the request, take an injected fault, route it,
-//!   wait the configured delay, render the reply with an `X-Kontur-Trace-Id`.
+//! * `server.rs` — the one axum handler: journal the request, take an injected fault, route it
+//!   by path prefix (`/bdoc/` → EDIN, else Diadoc), wait the configured delay, render the reply
+//!   (Diadoc's with an `X-Kontur-Trace-Id`, EDIN's without).
 //! * `journal.rs` — [`JournalEntry`]: every request received, with the status it got.
-//! * `diadoc.rs` — the method table (path, HTTP method, auth level, handler); 404 and 405.
-//! * `auth.rs` — `DiadocAuth` / `Bearer` headers, issued tokens, the 401 rules.
-//! * `call.rs` — the parsed request and its query parameters (400 rules).
-//! * `wire.rs` — protobuf request bodies, with proto2 `required` fields checked.
-//! * `diadoc/` — one file per upstream method: `authenticate`, `organizations`,
-//!   `counteragents`, `documents` (+ `documents/category.rs`: `filterCategory`), `docflows`
-//!   (+ `docflows/view.rs`: the `DocflowV3` of a seeded document), `protocol`
-//!   (GenerateDocumentProtocol), `templates` (PostTemplate).
-//! * `reply.rs` — replies and refusals: protobuf, plain text, `Retry-After`, plain-text errors
-//!   with `X-Diadoc-ErrorCode`.
-//! * `seed.rs` (+ `seed/`) — the deterministic data (ids, organizations, counteragents,
-//!   documents and their contents); `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
+//! * `call.rs` — the parsed request: query parameters (400 rules), `multipart/form-data` text
+//!   fields, cookies.
+//! * Diadoc:
+//!   * `diadoc.rs` — the method table (path, HTTP method, auth level, handler); 404 and 405.
+//!   * `auth.rs` — `DiadocAuth` / `Bearer` headers, issued tokens, the 401 rules.
+//!   * `wire.rs` — protobuf request bodies, with proto2 `required` fields checked.
+//!   * `diadoc/` — one file per upstream method: `authenticate`, `organizations`,
+//!     `counteragents`, `documents` (+ `documents/category.rs`: `filterCategory`), `docflows`
+//!     (+ `docflows/view.rs`: the `DocflowV3` of a seeded document), `protocol`
+//!     (GenerateDocumentProtocol), `templates` (PostTemplate).
+//!   * `reply.rs` — replies and refusals: protobuf, plain text, `Retry-After`, plain-text errors
+//!     with `X-Diadoc-ErrorCode`. (EDIN reuses its `Refusal` causes, not its rendering.)
+//! * EDIN bdoc:
+//!   * `edin.rs` — the method table (path, HTTP methods, session or not, handler); 404 and 405;
+//!     JSON replies and JSON errors; the EDIN part of the mutable state.
+//!   * `edin/auth.rs` — the two-step login (`auth_uuid`, `auth`), `SID` cookie sessions with
+//!     the idle timeout, `logout`.
+//!   * `edin/procs.rs` — approval processes: list (A5), create or edit (A3); the running copy.
+//!   * `edin/steps.rs` — approval steps: create or edit (A1), delete (A2), step numbering.
+//!   * `edin/wire.rs` — EDIN's JSON spelling (serde types), lenient request numbers.
+//! * `seed.rs` (+ `seed/`) — the deterministic data: Diadoc ids, organizations, counteragents,
+//!   documents and their contents; `seed/edin.rs` the EDIN companies, users, approval groups and
+//!   processes. `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
 //! * `builder.rs`, `handle.rs`, `state.rs` — [`SandboxBuilder`], [`SandboxHandle`], shared state.
 //!
 //! # Simulated methods
 //!
-//! `POST /V3/Authenticate?type=password`, `GET /GetMyOrganizations`, `GET /V2/GetCounteragents`,
-//! `GET /V3/GetCounteragents`, `GET /V3/GetDocuments`, `POST /V3/GetDocflows`,
-//! `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. Bodies are protobuf both ways; the only
-//! JSON the sandbox reads is Authenticate's `LoginPassword` (api.md shows that one in JSON), and
-//! it never answers in JSON (`Accept` is ignored).
+//! Diadoc: `POST /V3/Authenticate?type=password`, `GET /GetMyOrganizations`,
+//! `GET /V2/GetCounteragents`, `GET /V3/GetCounteragents`, `GET /V3/GetDocuments`,
+//! `POST /V3/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. Bodies are
+//! protobuf both ways; the only JSON the sandbox reads is Authenticate's `LoginPassword` (api.md
+//! shows that one in JSON), and it never answers in JSON (`Accept` is ignored).
+//!
+//! EDIN bdoc: `POST /bdoc/auth_uuid`, `POST /bdoc/auth` (both `multipart/form-data`),
+//! `GET /bdoc/logout`, `POST /bdoc/agreement_procs` (A5), `POST /bdoc/agreement_proc` (A3),
+//! `POST /bdoc/agreement_step` (A1), `DELETE /bdoc/agreement_step` (A2). Bodies are JSON in the
+//! upstream's spelling (`agrementSteps`), timestamps Unix seconds.
 //!
 //! # Choices where api.md says UNKNOWN
 //!
-//! Each is made once, in a comment next to the code that makes it:
+//! Each is made once, in a comment next to the code that makes it.
+//!
+//! Diadoc (`reference/diadoc/api.md`):
 //! wrong credentials on Authenticate → 401 (`diadoc/authenticate.rs`); Bearer tokens = any
 //! token the sandbox issued (`auth.rs`); protobuf responses are `application/x-protobuf`
 //! (`reply.rs`); `X-Diadoc-ErrorCode` values (`reply.rs`); GetCounteragents `TotalCount`,
@@ -49,12 +71,26 @@
 //! missing ids and the content cap (`diadoc/docflows.rs`); protocol polling and the kind with no
 //! protocol (`diadoc/protocol.rs`, `seed/documents.rs`); PostTemplate polling, `operationId`
 //! reuse with another body, boxes without templates (`diadoc/templates.rs`).
+//!
+//! EDIN (`reference/edin/api.md`):
+//! the error body `{"status", "message"}` as `application/json`, exact case-sensitive paths,
+//! the `SID` cookie's attributes (`edin.rs`); any e-mail gets an `auth_uuid` token, tokens are
+//! single-use, captcha user → 403, bad token / e-mail / password → 401, a non-multipart body →
+//! 400, missing / unknown / ended / idle session → 401, only successful calls refresh the idle
+//! timer, SIDs are UUIDs (`edin/auth.rs`); A5 `status` other than 1/2 and a non-positive or
+//! non-numeric `limit` → 400, `search_pattern` is a case-insensitive substring, A3 edits keep the
+//! company (400 otherwise) and an absent `comment`, id 0 means "create" (`edin/procs.rs`); A1
+//! with 0 or more than 5 groups, a repeated group, a group not of the process's company, an
+//! out-of-range type or a negative period/priority → 400, a step id the process lacks → 404
+//! (`edin/steps.rs`); `userIds` = the groups' members, each once; numbers in requests as JSON
+//! numbers or numeric strings, the Content-Type of JSON bodies not checked (`edin/wire.rs`).
 
 mod auth;
 mod builder;
 mod call;
 mod cms;
 mod diadoc;
+mod edin;
 mod handle;
 mod journal;
 mod pdf;
@@ -68,7 +104,10 @@ pub mod seed;
 pub use builder::SandboxBuilder;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;
-pub use seed::{DEMO_LOGIN, DEMO_PASSWORD, OTHER_LOGIN, OTHER_PASSWORD, Seed};
+pub use seed::{
+    DEMO_LOGIN, DEMO_PASSWORD, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL,
+    EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, OTHER_LOGIN, OTHER_PASSWORD, Seed,
+};
 
 /// The developer key (`ddauth_api_client_id`) the sandbox knows by default; the format is
 /// `<name>-<32 hex>` as in the docs' example (api.md, "Authorization header").
@@ -79,7 +118,8 @@ pub const DEVELOPER_KEY: &str = "edi-sandbox-8ee1638deae84c86b8e2069955c2825a";
 pub struct Sandbox;
 
 impl Sandbox {
-    /// A builder with the demo seed, [`DEVELOPER_KEY`], 24-hour tokens and no faults.
+    /// A builder with the demo seed, [`DEVELOPER_KEY`], 24-hour Diadoc tokens, 10-minute idle
+    /// EDIN sessions and no faults.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }

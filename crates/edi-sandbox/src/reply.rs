@@ -49,7 +49,7 @@ impl Refusal {
         Self::BadRequest(text.into())
     }
 
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -61,7 +61,7 @@ impl Refusal {
         }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Self::BadRequest(t)
             | Self::Forbidden(t)

@@ -9,11 +9,14 @@
 //! | `demo` | `demo` | ООО «Ромашка» (1 box, 250 counteragents, 60 documents); АО «Северный ветер» (2 boxes; the first has templates switched off, 5 documents) |
 //! | `other` | `other` | ПАО «Уральские самоцветы» (1 box, 6 documents) |
 //!
-//! The seed owns data only; how the methods read it lives in `diadoc/`.
+//! The EDIN (bdoc) data is a separate part, [`Seed::edin`], described in [`edin`].
+//!
+//! The seed owns data only; how the methods read it lives in `diadoc/` and `edin/`.
 
 mod content;
 mod counteragents;
 mod documents;
+pub mod edin;
 pub mod ids;
 mod organizations;
 
@@ -22,6 +25,10 @@ use std::sync::LazyLock;
 use edi_proto::diadoc::api::proto as dap;
 
 pub use documents::{DocumentKind, Response, SeedDocument, SeedEvent};
+pub use edin::{
+    EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD,
+    EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, EdinSeed,
+};
 
 /// The demo user's login.
 pub const DEMO_LOGIN: &str = "demo";
@@ -74,6 +81,8 @@ pub struct Seed {
     pub counteragents: Vec<Vec<dap::Counteragent>>,
     /// Documents of every box, each box's in list order (ascending time).
     pub documents: Vec<SeedDocument>,
+    /// The EDIN (bdoc) companies, users, approval groups and processes.
+    pub edin: EdinSeed,
 }
 
 /// The demo seed, built once per process. It is a constant (the same value on every run, never
@@ -137,6 +146,7 @@ impl Seed {
             orgs,
             boxes,
             documents: Vec::new(),
+            edin: edin::demo(),
         };
         // The first box of АО «Северный ветер» is the one without templates.
         seed.boxes[1].templates_enabled = false;
@@ -237,6 +247,51 @@ impl Seed {
             .and_then(|c| c.first())
             .and_then(|c| c.organization.boxes.first())
             .map_or("", |b| b.box_id_guid.as_str())
+    }
+
+    /// The EDIN demo user's first company (ТОВ «Ромашка-Україна»): three approval groups and
+    /// the two-step process.
+    pub fn edin_demo_company_id(&self) -> i64 {
+        self.edin_first_company(EDIN_DEMO_EMAIL)
+    }
+
+    /// The EDIN `other` user's company (ТОВ «Карпатські джерела»), which the demo user is not in.
+    pub fn edin_other_company_id(&self) -> i64 {
+        self.edin_first_company(EDIN_OTHER_EMAIL)
+    }
+
+    /// The ids of the approval groups of EDIN company `company_id`, in seed order.
+    pub fn edin_group_ids(&self, company_id: i64) -> Vec<i64> {
+        self.edin
+            .groups
+            .iter()
+            .filter(|g| g.company_id == company_id)
+            .map(|g| g.group_id)
+            .collect()
+    }
+
+    /// The demo company's seeded process with two steps («Погодження договорів постачання»).
+    pub fn edin_process_id(&self) -> i64 {
+        let company = self.edin_demo_company_id();
+        self.edin
+            .processes
+            .iter()
+            .find(|p| p.company_id == company && p.steps.len() == 2)
+            .map_or(0, |p| p.proc_id)
+    }
+
+    /// The EDIN `userId` of the user with this e-mail (ASCII case ignored).
+    pub fn edin_user_id(&self, email: &str) -> Option<i64> {
+        self.edin
+            .user_index(email)
+            .map(|i| self.edin.users[i].user_id)
+    }
+
+    fn edin_first_company(&self, email: &str) -> i64 {
+        self.edin
+            .user_index(email)
+            .and_then(|i| self.edin.users[i].company_ids.first().copied())
+            .unwrap_or(0)
     }
 
     /// The first document of the first box that has no delivery protocol (GenerateDocumentProtocol

@@ -1,12 +1,15 @@
 //! The one request handler and the router around it. Every request, whatever its path, goes
 //! through [`handle`]:
 //!
-//! 1. read it in full and journal it (so refused and faulty calls are journaled too);
+//! 1. read it in full (with its `multipart/form-data` text fields, if any) and journal it (so
+//!    refused and faulty calls are journaled too);
 //! 2. answer with the next injected fault, if any, before auth or routing — a fault stands for
 //!    the upstream failing, which happens before it looks at the request;
-//! 3. otherwise route it through the method table (`diadoc.rs`);
-//! 4. write the status into the journal, wait the configured delay, and send the reply with an
-//!    `X-Kontur-Trace-Id` (a random hex id on every response, as the upstream sends one).
+//! 3. otherwise route it by path prefix: `/bdoc/…` through the EDIN method table (`edin.rs`),
+//!    everything else through the Diadoc one (`diadoc.rs`);
+//! 4. write the status into the journal, wait the configured delay, and send the reply; Diadoc
+//!    replies get an `X-Kontur-Trace-Id` (a random hex id on every response, as that upstream
+//!    sends one), EDIN replies do not (EDIN sends no such header).
 
 use std::sync::Arc;
 
@@ -16,11 +19,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 
-use crate::call::Call;
-use crate::diadoc;
+use crate::call::{Call, form_fields};
 use crate::journal::JournalEntry;
 use crate::reply::{Refusal, render};
 use crate::state::{Fault, Shared};
+use crate::{diadoc, edin};
+
+/// The path prefix of every EDIN bdoc method (edin/api.md §1).
+const EDIN_PREFIX: &str = "/bdoc/";
 
 /// The largest request body read (GetDocflows and PostTemplate bodies are far smaller).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -36,6 +42,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(b) => (b, false),
         Err(_) => (Bytes::new(), true),
     };
+    let form = form_fields(&parts.headers, &body).await;
     let raw_query = parts.uri.query().unwrap_or_default().to_owned();
     let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
         .into_owned()
@@ -60,6 +67,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             })
             .collect(),
         body: body.clone(),
+        form: form.clone().unwrap_or_default(),
         status: 0,
         at: std::time::Instant::now(),
     };
@@ -74,16 +82,23 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         query,
         headers: parts.headers,
         body,
+        form,
     };
-    let outcome = match fault {
-        Some(Fault { status, body }) => Err(Refusal::Injected(
+    let refusal = match fault {
+        Some(Fault { status, body }) => Some(Refusal::Injected(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             body,
         )),
-        None if too_large => Err(Refusal::bad_request("The request body is too large")),
-        None => diadoc::dispatch(&shared, &call),
+        None if too_large => Some(Refusal::bad_request("The request body is too large")),
+        None => None,
     };
-    let mut response = render(outcome);
+    let is_edin = call.path.starts_with(EDIN_PREFIX);
+    let mut response = match refusal {
+        Some(r) if is_edin => edin::render(Err(r)),
+        Some(r) => render(Err(r)),
+        None if is_edin => edin::render(edin::dispatch(&shared, &call)),
+        None => render(diadoc::dispatch(&shared, &call)),
+    };
     tracing::debug!(
         method = %call.method,
         path = %call.path,
@@ -94,8 +109,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .lock()
         .journal
         .finish(seq, response.status().as_u16());
-    if let Ok(trace) = HeaderValue::from_str(&shared.random_hex(16)) {
-        response.headers_mut().insert("x-kontur-trace-id", trace);
+    if !is_edin {
+        if let Ok(trace) = HeaderValue::from_str(&shared.random_hex(16)) {
+            response.headers_mut().insert("x-kontur-trace-id", trace);
+        }
     }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

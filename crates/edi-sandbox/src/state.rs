@@ -1,6 +1,6 @@
 //! The state one running sandbox shares between its requests: the seed and settings (fixed at
 //! start) and, behind one mutex, what changes (journal, faults, delay, tokens, long-running
-//! operations). Handlers are synchronous and hold the lock only briefly; nothing awaits while
+//! operations, EDIN sessions and processes). Handlers are synchronous and hold the lock only briefly; nothing awaits while
 //! holding it.
 
 use std::collections::VecDeque;
@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::auth::Tokens;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
+use crate::edin;
 use crate::journal::Journal;
 use crate::seed::Seed;
 
@@ -28,6 +29,8 @@ pub(crate) struct Settings {
     pub template_polls: u32,
     /// The `Retry-After` value, in whole seconds (api.md: always an integer).
     pub retry_after_secs: u64,
+    /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
+    pub edin_session_idle: Duration,
 }
 
 /// A fault injected with `fail_next`: the status and plain-text body of the answer.
@@ -46,6 +49,7 @@ pub(crate) struct Mutable {
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
+    pub edin: edin::State,
 }
 
 /// One sandbox's state, shared by its handler and its handle.

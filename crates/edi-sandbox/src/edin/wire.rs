@@ -1,0 +1,408 @@
+//! EDIN's JSON in the upstream's own spelling (reference/edin/api.md §5): camelCase names,
+//! `agrementSteps` with one "e", `uuID`, Unix-second timestamps. Replies are built from the seed
+//! types; request bodies are read leniently, as the real service (Java, Jackson) reads them:
+//! unknown fields are ignored, and numbers may come as JSON numbers or numeric strings (the
+//! docs' own step example sends `"agreementTaskType": "1"`).
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::call::Call;
+use crate::reply::Refusal;
+use crate::seed::edin::{
+    Company as SeedCompany, DictionaryValue as SeedDictionaryValue, EdinSeed,
+    Process as SeedProcess, Step as SeedStep, User as SeedUser,
+};
+
+// ---- Replies ----------------------------------------------------------------------------------
+
+/// `auth_uuid`'s answer (api.md §2 #3).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuthUuid {
+    pub is_captcha: bool,
+    pub token: String,
+}
+
+/// An EDIN error body. api.md §1: the error format is not documented anywhere; the sandbox's
+/// choice: `{"status": <code>, "message": "<English text>"}` with `application/json`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Error {
+    pub status: u16,
+    pub message: String,
+}
+
+/// `Company` (§5.7), the scalar fields.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Company<'a> {
+    company_id: i64,
+    account_id: i64,
+    #[serde(rename = "type")]
+    kind: i32,
+    name: &'a str,
+    legal_name: &'a str,
+    inn: &'a str,
+    code: &'a str,
+    phone: &'a str,
+    info: &'a str,
+    is_approved: i32,
+    is_signed_offer: i32,
+    is_active: i32,
+    ownership_type: &'a str,
+    at_code: &'a str,
+    cert_num: &'a str,
+    #[serde(rename = "uuID")]
+    uu_id: &'a str,
+}
+
+impl<'a> From<&'a SeedCompany> for Company<'a> {
+    fn from(c: &'a SeedCompany) -> Self {
+        Self {
+            company_id: c.company_id,
+            account_id: c.account_id,
+            kind: c.kind,
+            name: &c.name,
+            legal_name: &c.legal_name,
+            inn: &c.inn,
+            code: &c.code,
+            phone: &c.phone,
+            info: &c.info,
+            is_approved: c.is_approved,
+            is_signed_offer: c.is_signed_offer,
+            is_active: c.is_active,
+            ownership_type: &c.ownership_type,
+            at_code: &c.at_code,
+            cert_num: &c.cert_num,
+            uu_id: &c.uuid,
+        }
+    }
+}
+
+/// An abridged `User` (§5.8). Never the password.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct User<'a> {
+    user_id: i64,
+    account_id: i64,
+    email: &'a str,
+    fio: &'a str,
+    tel: &'a str,
+    status: i32,
+    is_owner: i32,
+    is_captcha: i32,
+    last_login_date: i64,
+}
+
+impl<'a> From<&'a SeedUser> for User<'a> {
+    fn from(u: &'a SeedUser) -> Self {
+        Self {
+            user_id: u.user_id,
+            account_id: u.account_id,
+            email: &u.email,
+            fio: &u.fio,
+            tel: &u.tel,
+            status: u.status,
+            is_owner: u.is_owner,
+            is_captcha: i32::from(u.is_captcha),
+            last_login_date: u.last_login_date,
+        }
+    }
+}
+
+/// An `AgreementGroup` inside a step: §5.1, "in replies, groups inside steps carry `users`,
+/// `groupId`, `companyId`, `groupName` (no `company`)".
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StepGroup<'a> {
+    users: Vec<User<'a>>,
+    group_id: i64,
+    company_id: i64,
+    group_name: &'a str,
+}
+
+/// An `AgreementStep` as replies carry it (§5.1): types, period and priority as numbers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgreementStep<'a> {
+    agreement_groups: Vec<StepGroup<'a>>,
+    agreement_step_id: i64,
+    agreement_proc_id: i64,
+    agreement_task_type: i32,
+    agreement_exec_type: i32,
+    agreement_exec_period: i32,
+    agreement_step_priority: i32,
+    step_number: i32,
+    group_names: String,
+    user_ids: Vec<i64>,
+}
+
+/// `Document` (§5.5): extra fields, dictionary and structures are empty in the seed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Document<'a> {
+    document_id: i64,
+    company_id: i64,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: i32,
+    code: &'a str,
+    agreement_proc_id: i64,
+    is_active: i32,
+    extra_fields: [(); 0],
+    dictionary: Option<()>,
+    structures: [(); 0],
+}
+
+/// `DictionaryValue` (§5.6).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DictionaryValue<'a> {
+    value_id: i64,
+    dictionary_id: i64,
+    name: &'a str,
+    code: &'a str,
+    parent_code: Option<&'a str>,
+    is_active: i32,
+}
+
+impl<'a> From<&'a SeedDictionaryValue> for DictionaryValue<'a> {
+    fn from(v: &'a SeedDictionaryValue) -> Self {
+        Self {
+            value_id: v.value_id,
+            dictionary_id: v.dictionary_id,
+            name: &v.name,
+            code: &v.code,
+            parent_code: v.parent_code.as_deref(),
+            is_active: v.is_active,
+        }
+    }
+}
+
+/// `AgreementProc2Doc` (§5.4).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgreementProc2Doc<'a> {
+    document: Document<'a>,
+    dictionary_value: Option<DictionaryValue<'a>>,
+}
+
+/// `AgreementProc` (§5.3), with the steps field spelled as on the wire.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgreementProc<'a> {
+    agreement_proc_id: i64,
+    company: Option<Company<'a>>,
+    company_id: i64,
+    name: &'a str,
+    comment: Option<&'a str>,
+    status: i32,
+    agreement_proc2_docs: Vec<AgreementProc2Doc<'a>>,
+    #[serde(rename = "agrementSteps")]
+    agrement_steps: Vec<AgreementStep<'a>>,
+}
+
+/// How much of a process a reply shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Everything: the answer of A1, A2, A3.
+    Full,
+    /// Empty `agrementSteps` and `agreementProc2Docs`, as the A5 list examples show.
+    ListItem,
+}
+
+/// A process as EDIN answers it.
+pub(crate) fn process<'a>(
+    seed: &'a EdinSeed,
+    p: &'a SeedProcess,
+    detail: Detail,
+) -> AgreementProc<'a> {
+    let full = detail == Detail::Full;
+    AgreementProc {
+        agreement_proc_id: p.proc_id,
+        company: seed.company(p.company_id).map(Company::from),
+        company_id: p.company_id,
+        name: &p.name,
+        comment: p.comment.as_deref(),
+        status: p.status,
+        agreement_proc2_docs: if full {
+            p.documents
+                .iter()
+                .map(|d| AgreementProc2Doc {
+                    document: Document {
+                        document_id: d.document.document_id,
+                        company_id: d.document.company_id,
+                        name: &d.document.name,
+                        kind: d.document.kind,
+                        code: &d.document.code,
+                        agreement_proc_id: p.proc_id,
+                        is_active: d.document.is_active,
+                        extra_fields: [],
+                        dictionary: None,
+                        structures: [],
+                    },
+                    dictionary_value: d.dictionary_value.as_ref().map(DictionaryValue::from),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        agrement_steps: if full {
+            p.steps
+                .iter()
+                .zip(1..)
+                .map(|(s, number)| step(seed, p.proc_id, s, number))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn step<'a>(seed: &'a EdinSeed, proc_id: i64, s: &'a SeedStep, number: i32) -> AgreementStep<'a> {
+    let groups: Vec<_> = s.group_ids.iter().filter_map(|&g| seed.group(g)).collect();
+    // §5.1 `userIds`: "user ids" of the step. The sandbox's reading: the members of its groups,
+    // in group order, each once (a user may sit in two of the step's groups).
+    let mut user_ids: Vec<i64> = Vec::new();
+    for id in groups.iter().flat_map(|g| &g.user_ids) {
+        if !user_ids.contains(id) {
+            user_ids.push(*id);
+        }
+    }
+    AgreementStep {
+        agreement_groups: groups
+            .iter()
+            .map(|g| StepGroup {
+                users: g
+                    .user_ids
+                    .iter()
+                    .filter_map(|&u| seed.user_by_id(u))
+                    .map(User::from)
+                    .collect(),
+                group_id: g.group_id,
+                company_id: g.company_id,
+                group_name: &g.name,
+            })
+            .collect(),
+        agreement_step_id: s.step_id,
+        agreement_proc_id: proc_id,
+        agreement_task_type: s.task_type,
+        agreement_exec_type: s.exec_type,
+        agreement_exec_period: s.exec_period,
+        agreement_step_priority: s.priority,
+        step_number: number,
+        group_names: groups
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        user_ids,
+    }
+}
+
+// ---- Requests ---------------------------------------------------------------------------------
+
+/// A3's body: an `AgreementProc`; only what the method reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProcRequest {
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_proc_id: Option<i64>,
+    #[serde(default, alias = "companyID", deserialize_with = "lenient")]
+    pub company_id: Option<i64>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A1's body: an `AgreementStep`; only what the method reads (`stepNumber`, `groupNames`,
+/// `userIds` are the sandbox's to fill in and are ignored).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StepRequest {
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_step_id: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_proc_id: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_task_type: Option<i32>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_exec_type: Option<i32>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_exec_period: Option<i32>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub agreement_step_priority: Option<i32>,
+    #[serde(default)]
+    pub agreement_groups: Option<Vec<GroupRef>>,
+}
+
+/// A group inside a request step: §5.1, "groups inside a request step need only `groupId`
+/// (+ `groupName`)"; §5.2's table spells it `groupID`, so both are read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupRef {
+    #[serde(default, alias = "groupID", deserialize_with = "lenient")]
+    pub group_id: Option<i64>,
+}
+
+/// Decodes a JSON body as `T`; anything else is a 400 naming `what`. The Content-Type is not
+/// checked (the sandbox's choice: api.md §1 makes JSON the default, and a lenient reader is the
+/// safe side).
+pub(crate) fn body<T: DeserializeOwned>(call: &Call, what: &str) -> Result<T, Refusal> {
+    serde_json::from_slice(&call.body)
+        .map_err(|e| Refusal::bad_request(format!("The body is not a valid {what}: {e}")))
+}
+
+/// An optional integer given as a JSON number, a numeric string (`"1"`), `null` or `""` (both
+/// absent). Anything else, or a value out of the type's range, is an error.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    let number = match value {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    };
+    number
+        .and_then(|n| T::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| D::Error::custom("expected an integer (a number or a numeric string)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_requests_read_the_documented_example_shape() {
+        let body = r#"{"agreementGroups":[{"groupId":520102,"groupName":"x"},{"groupID":"520103"}],
+            "agreementExecType":"2","agreementTaskType":"1","agreementExecPeriod":null,
+            "agreementStepPriority":null,"agreementProcId":730001,"stepNumber":0,"other":true}"#;
+        let s: StepRequest = serde_json::from_str(body).expect("parses");
+        assert_eq!(s.agreement_task_type, Some(1));
+        assert_eq!(s.agreement_exec_type, Some(2));
+        assert_eq!(s.agreement_exec_period, None);
+        assert_eq!(s.agreement_step_id, None);
+        let ids: Vec<_> = s
+            .agreement_groups
+            .expect("groups")
+            .iter()
+            .map(|g| g.group_id)
+            .collect();
+        assert_eq!(ids, [Some(520_102), Some(520_103)]);
+        for bad in [
+            r#"{"agreementTaskType":"one"}"#,
+            r#"{"agreementTaskType":1.5}"#,
+            r#"{"agreementTaskType":99999999999}"#,
+            r#"{"agreementTaskType":[1]}"#,
+        ] {
+            assert!(serde_json::from_str::<StepRequest>(bad).is_err(), "{bad}");
+        }
+    }
+}
