@@ -50,8 +50,7 @@ const PROBLEM_JSON: &str = crate::error::PROBLEM_JSON;
 
 /// The router for `/openapi.json` and `/docs`.
 pub fn router() -> Router<AppState> {
-    let spec = document();
-    let json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
+    let json = bytes::Bytes::from(to_pretty_json());
     let served = Router::new().route(
         SPEC_PATH,
         get(move || {

@@ -197,9 +197,11 @@ pub struct AgreementProc {
     pub status: Option<Status>,
     /// Document types the process applies to.
     #[serde(default, deserialize_with = "list")]
+    #[schema(required = true)]
     pub agreement_proc2_docs: Vec<AgreementProc2Doc>,
     /// The steps, in order (the upstream spells it `agrementSteps`).
     #[serde(default, alias = "agrementSteps", deserialize_with = "list")]
+    #[schema(required = true)]
     pub agreement_steps: Vec<AgreementStep>,
 }
 
@@ -241,9 +243,11 @@ pub struct AgreementStep {
     pub group_names: Option<String>,
     /// Ids of the executors.
     #[serde(default, deserialize_with = "list")]
+    #[schema(required = true)]
     pub user_ids: Vec<i64>,
     /// Executor groups.
     #[serde(default, deserialize_with = "list")]
+    #[schema(required = true)]
     pub agreement_groups: Vec<AgreementGroup>,
 }
 
@@ -269,6 +273,7 @@ pub struct AgreementGroup {
     pub comment: Option<String>,
     /// Members.
     #[serde(default, deserialize_with = "list")]
+    #[schema(required = true)]
     pub users: Vec<User>,
 }
 
@@ -320,6 +325,7 @@ pub struct Document {
     pub is_active: Option<bool>,
     /// Extra fields.
     #[serde(default, deserialize_with = "list")]
+    #[schema(required = true)]
     pub extra_fields: Vec<ExtraField>,
     /// The bound dictionary (shape not documented; passed through).
     #[serde(default, skip_serializing_if = "Option::is_none")]
