@@ -20,6 +20,14 @@ facts_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "reference
 out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "proto")
 
 facts = json.load(open(facts_path, encoding="utf-8"))
+# Comments by full name (message, enum or message.field), from api.md; they become OpenAPI
+# descriptions. The wire schema itself still comes only from the facts.
+comments = json.load(open(os.path.join(ROOT, "tools/proto-comments.json"), encoding="utf-8"))
+
+
+def comment(full, ind):
+    text = comments.get(full)
+    return [f"{ind}// {text}"] if text else []
 
 
 def quote(s):
@@ -49,21 +57,23 @@ def field_line(f):
     return f"{f['label']} {f['type']} {f['name']} = {f['number']}{tail};"
 
 
-def enum_lines(e, ind):
-    lines = [f"{ind}enum {e['name']} {{"]
+def enum_lines(e, ind, scope):
+    lines = comment(f"{scope}.{e['name']}", ind) + [f"{ind}enum {e['name']} {{"]
     for v in e["values"]:
         lines.append(f"{ind}  {v['name']} = {v['number']};")
     lines.append(f"{ind}}}")
     return lines
 
 
-def message_lines(m, ind):
-    lines = [f"{ind}message {m['name']} {{"]
+def message_lines(m, ind, scope):
+    full = f"{scope}.{m['name']}"
+    lines = comment(full, ind) + [f"{ind}message {m['name']} {{"]
     for e in m.get("enums") or []:
-        lines += enum_lines(e, ind + "  ")
+        lines += enum_lines(e, ind + "  ", full)
     for n in m.get("messages") or []:
-        lines += message_lines(n, ind + "  ")
+        lines += message_lines(n, ind + "  ", full)
     for f in m["fields"]:
+        lines += comment(f"{full}.{f['name']}", ind + "  ")
         lines.append(ind + "  " + field_line(f))
     lines.append(f"{ind}}}")
     return lines
@@ -85,10 +95,10 @@ for rec in facts["files"]:
     if rec.get("imports"):
         lines.append("")
     for e in rec.get("enums") or []:
-        lines += enum_lines(e, "")
+        lines += enum_lines(e, "", rec["package"])
         lines.append("")
     for m in rec.get("messages") or []:
-        lines += message_lines(m, "")
+        lines += message_lines(m, "", rec["package"])
         lines.append("")
     path = os.path.join(out_dir, rec["file"])
     os.makedirs(os.path.dirname(path), exist_ok=True)

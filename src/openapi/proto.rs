@@ -240,6 +240,16 @@ mod tests {
             serde_json::to_value(&s.components["Diadoc.Documents.DocumentProtocol"]).expect("json");
         assert_eq!(c["required"], serde_json::json!(["printForm", "signature"]));
         assert_eq!(c["properties"]["printForm"]["format"], "byte");
+        // Comments in proto/*.proto (tools/proto-comments.json) become descriptions.
+        assert_eq!(
+            c["properties"]["printForm"]["description"],
+            "The protocol as a PDF (base64 in JSON)."
+        );
+        assert!(
+            c["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("delivery protocol"))
+        );
     }
 
     #[test]
