@@ -6,7 +6,7 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use prost_reflect::{DynamicMessage, ReflectMessage, Value as ProtoValue};
+use edi_transcode::PageFacts;
 
 use crate::app::AppState;
 use crate::cache::Rendered;
@@ -95,15 +95,23 @@ pub(crate) fn render(
         }
         Reply::Page(page) => {
             let message = response_message(route)?;
-            let decoded = state.transcoder.decode(message, &reply.body)?;
-            let next = next_cursor(&decoded, &page, &ex.args);
+            let facts = state.transcoder.page_facts(
+                message,
+                &reply.body,
+                page.items,
+                page.key,
+                page.more_flag,
+            )?;
+            let next = next_cursor(&facts, &page, &ex.args);
             let extra: Vec<(&str, serde_json::Value)> = next
                 .iter()
                 .map(|k| ("nextAfter", serde_json::Value::String(k.clone())))
                 .collect();
             let mut rendered = json(
                 StatusCode::OK,
-                state.transcoder.dynamic_to_json(&decoded, &extra),
+                state
+                    .transcoder
+                    .to_json_with(message, &reply.body, &extra)?,
             );
             if let Some(link) = next.as_deref().and_then(|k| next_link(ex, &page, k)) {
                 rendered.headers.push((header::LINK, link));
@@ -125,29 +133,19 @@ fn response_message(route: &Route) -> Result<&'static str, ApiError> {
 /// upstream has no "last page" marker for counteragents (api.md, GetCounteragents: a page with
 /// fewer items than the page size ends the walk — an inference), so a short page is the last;
 /// where the reply has a `HasMoreResults` flag, a `false` there ends it too.
-fn next_cursor(message: &DynamicMessage, page: &Page, args: &Args) -> Option<String> {
-    let desc = message.descriptor();
-    let value = message.get_field_by_name(page.items)?;
-    let ProtoValue::List(items) = value.as_ref() else {
-        return None;
-    };
+fn next_cursor(facts: &PageFacts, page: &Page, args: &Args) -> Option<String> {
     let size = page
         .size_param
         .and_then(|p| args.get(p))
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(page.default_size);
-    if items.is_empty() || (items.len() as i64) < size {
+    if facts.items == 0 || i64::try_from(facts.items).unwrap_or(i64::MAX) < size {
         return None;
     }
-    if let Some(flag) = page.more_flag {
-        let field = desc.get_field_by_name(flag)?;
-        if message.has_field(&field) && message.get_field(&field).as_bool() == Some(false) {
-            return None;
-        }
+    if facts.more == Some(false) {
+        return None;
     }
-    let last = items.last()?.as_message()?;
-    let key = last.get_field_by_name(page.key)?;
-    key.as_str().filter(|k| !k.is_empty()).map(str::to_owned)
+    facts.last_key.clone().filter(|k| !k.is_empty())
 }
 
 /// `Link: <path?…&after=KEY>; rel="next"`, relative to our own route.

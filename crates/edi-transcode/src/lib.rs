@@ -41,6 +41,7 @@ mod dynamic;
 mod error;
 mod json;
 mod naming;
+mod page;
 mod schema;
 mod timestamp;
 mod to_json;
@@ -55,6 +56,7 @@ use serde_json::Value;
 
 pub use error::{FieldProblem, ProblemCode, TranscodeError};
 pub use naming::json_name;
+pub use page::PageFacts;
 pub use schema::is_timestamp;
 
 use schema::{MsgId, Schema};
@@ -120,6 +122,43 @@ impl Transcoder {
     /// `extra`.
     pub fn dynamic_to_json(&self, msg: &DynamicMessage, extra: &[(&str, Value)]) -> Vec<u8> {
         dynamic::dynamic_to_json(&self.schema, msg, extra)
+    }
+
+    /// The paging facts of a list reply, read off the wire without decoding it: how many
+    /// `items` (a repeated message field) it holds, the string field `key` of the last one, and
+    /// the bool field `flag` when given. Names are proto field names.
+    pub fn page_facts(
+        &self,
+        message: &str,
+        wire: &[u8],
+        items: &str,
+        key: &str,
+        flag: Option<&str>,
+    ) -> Result<PageFacts, TranscodeError> {
+        let id = self.id(message)?;
+        let desc = &self.schema.message(id).descriptor;
+        let unknown = |what: &str| TranscodeError::UnknownMessage(format!("{message}.{what}"));
+        let items_field = desc
+            .get_field_by_name(items)
+            .ok_or_else(|| unknown(items))?;
+        let prost_reflect::Kind::Message(item) = items_field.kind() else {
+            return Err(unknown(items));
+        };
+        let key_field = item.get_field_by_name(key).ok_or_else(|| unknown(key))?;
+        let flag = match flag {
+            Some(f) => Some(
+                desc.get_field_by_name(f)
+                    .ok_or_else(|| unknown(f))?
+                    .number(),
+            ),
+            None => None,
+        };
+        let fields = page::PageFields {
+            items: items_field.number(),
+            key: key_field.number(),
+            flag,
+        };
+        page::scan(wire, &fields).map_err(|m| TranscodeError::Wire(format!("{message}: {}", m.0)))
     }
 
     /// Gateway JSON → protobuf. On failure, [`TranscodeError::Invalid`] lists every problem.

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Performance harness: one command, one run, results in docs/PERFORMANCE.md.
+#   1. transcoding micro-benchmarks (criterion, benches/transcode.rs);
+#   2. HTTP load with wrk, same connections and pinning for every target:
+#      the sandbox directly (protobuf), nginx as a plain reverse proxy in front of it, the
+#      gateway with its cache off (miss path) and on (hit path), for a counteragent page and a
+#      docflow batch; then the miss path at half its peak rate against the sandbox at that rate;
+#   3. long-wait capacity (examples/long_wait.rs): 10,000 concurrent protocol requests held
+#      while the sandbox says "not ready" for 10 s; peak RSS and upstream polls.
+# Installs wrk and nginx (Debian) if missing. Env: DURATION (s, default 10), CONNS (default 32).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/bench
+mkdir -p "$OUT" docs
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-32}
+export DEBIAN_FRONTEND=noninteractive RUST_LOG=warn
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null
+fi
+NCPU=$(nproc)
+# Load generator on the first CPU, servers on the others (the last one when there are two).
+CLIENT_CPU=0
+SERVER_CPUS=$([ "$NCPU" -gt 1 ] && echo "1-$((NCPU - 1))" || echo 0)
+pin_client() { taskset -c "$CLIENT_CPU" "$@"; }
+pin_server() { taskset -c "$SERVER_CPUS" "$@"; }
+
+echo "== building (release)"
+cargo build --release --locked --bin edi-gateway --examples >/dev/null 2>&1 || cargo build --release --locked --bin edi-gateway --examples
+BIN=$ROOT/target/release/edi-gateway
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+
+SB=127.0.0.1:18090 NGX=127.0.0.1:18091 MISS=127.0.0.1:18092 HIT=127.0.0.1:18093
+pin_server "$BIN" sandbox --listen "$SB" >"$OUT/sandbox.log" 2>&1 & PIDS+=($!)
+wait_for "http://$SB/"
+cat >"$OUT/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $OUT/nginx-body;
+  proxy_temp_path $OUT/nginx-proxy;
+  fastcgi_temp_path $OUT/nginx-fastcgi;
+  uwsgi_temp_path $OUT/nginx-uwsgi;
+  scgi_temp_path $OUT/nginx-scgi;
+  upstream sandbox { server $SB; keepalive 64; }
+  server {
+    listen $NGX;
+    client_max_body_size 16m;
+    location / {
+      proxy_pass http://sandbox;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+pin_server nginx -c "$OUT/nginx.conf" -p "$OUT" & PIDS+=($!)
+gateway() { # $1 listen, $2 cache TTL
+  EDI_GATEWAY_LISTEN=$1 EDI_GATEWAY_DIADOC_URL=http://$SB \
+  EDI_GATEWAY_DIADOC_CLIENT_ID=$KEY \
+  EDI_GATEWAY_CACHE_TTL_SECS=$2 pin_server "$BIN" serve >"$OUT/gateway-$2.log" 2>&1 & PIDS+=($!)
+}
+wait_for "http://$NGX/"
+"$ROOT/target/release/examples/bench_fixtures" "http://$SB" "$OUT" >/dev/null
+KEY=$(cat "$OUT/key")
+gateway "$MISS" 0
+gateway "$HIT" 600
+wait_for "http://$MISS/openapi.json"; wait_for "http://$HIT/openapi.json"
+BOX=$(cat "$OUT/box") TOKEN=$(cat "$OUT/token") AUTH=$(cat "$OUT/auth")
+
+RESULTS=$OUT/results.tsv
+: >"$RESULTS"
+# wrk → "name  rps  p50_ms  p99_ms"
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
+run() { # name, extra wrk args...
+  local name=$1; shift
+  local log="$OUT/wrk-$name.txt"
+  pin_client wrk -t1 -c"${RUN_CONNS:-$CONNS}" -d"${DURATION}s" --latency "$@" >"$log" 2>&1
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$log")
+  p50=$(awk '$1=="50%" {print $2}' "$log" | to_ms)
+  p99=$(awk '$1=="99%" {print $2}' "$log" | to_ms)
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$log")
+  [ -z "$non2xx" ] || { echo "$name: $non2xx non-2xx responses" >&2; cat "$log" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\n' "$name" "$rps" "$p50" "$p99" | tee -a "$RESULTS"
+}
+PAGE_UP="/V3/GetCounteragents?myBoxId=$BOX"
+PAGE_GW="/v1/diadoc/boxes/$BOX/counteragents"
+BATCH_UP="/V3/GetDocflows?boxId=$BOX"
+BATCH_GW="/v1/diadoc/boxes/$BOX/docflows:batchGet"
+curl -sf -o /dev/null -H "authorization: Bearer $TOKEN" "http://$HIT$PAGE_GW"   # warm the cache
+
+echo "== wrk: $CONNS connections, ${DURATION}s each, client on CPU $CLIENT_CPU, servers on CPU $SERVER_CPUS"
+run page-sandbox       -H "Authorization: $AUTH" "http://$SB$PAGE_UP"
+run page-nginx         -H "Authorization: $AUTH" "http://$NGX$PAGE_UP"
+run page-gateway-miss  -H "Authorization: Bearer $TOKEN" "http://$MISS$PAGE_GW"
+run page-gateway-hit   -H "Authorization: Bearer $TOKEN" "http://$HIT$PAGE_GW"
+BODY=$OUT/docflows.pb CTYPE=application/x-protobuf run batch-sandbox -s bench/post.lua -H "Authorization: $AUTH" "http://$SB$BATCH_UP"
+BODY=$OUT/docflows.pb CTYPE=application/x-protobuf run batch-nginx -s bench/post.lua -H "Authorization: $AUTH" "http://$NGX$BATCH_UP"
+BODY=$OUT/docflows.json CTYPE=application/json run batch-gateway-miss -s bench/post.lua -H "Authorization: Bearer $TOKEN" "http://$MISS$BATCH_GW"
+# Half of the miss path's peak, the same rate straight to the sandbox: the difference in p99 is
+# what the gateway adds.
+PEAK=$(awk '$1=="page-gateway-miss" {print $2}' "$RESULTS")
+HALF=$(awk -v p="$PEAK" 'BEGIN {printf "%d", p/2}')
+RUN_CONNS=8 CONNS=8 RATE=$HALF run page-sandbox-at-half -s bench/rate.lua -H "Authorization: $AUTH" "http://$SB$PAGE_UP"
+RUN_CONNS=8 CONNS=8 RATE=$HALF run page-gateway-miss-at-half -s bench/rate.lua -H "Authorization: Bearer $TOKEN" "http://$MISS$PAGE_GW"
+cleanup; PIDS=()
+
+echo "== transcoding (criterion)"
+cargo bench --locked --bench transcode -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/criterion.txt" | grep -E "^(page|batch)/|thrpt|page:" || true
+
+echo "== long-wait capacity (10,000 requests, ready after 10 polls 1 s apart)"
+"$ROOT/target/release/examples/long_wait" 10000 50 10 | tee "$OUT/long_wait.txt"
+
+echo "== writing docs/PERFORMANCE.md"
+python3 bench/report.py "$OUT" > docs/PERFORMANCE.md
+echo "done: docs/PERFORMANCE.md"
