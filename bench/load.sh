@@ -24,19 +24,27 @@ NCPU=$(nproc)
 CLIENT_CPU=0
 SERVER_CPUS=$([ "$NCPU" -gt 1 ] && echo "1-$((NCPU - 1))" || echo 0)
 pin_client() { taskset -c "$CLIENT_CPU" "$@"; }
-pin_server() { taskset -c "$SERVER_CPUS" "$@"; }
+# Servers get as many tokio workers as they have CPUs (nginx runs one worker on its one CPU):
+# more threads than CPUs only adds context switches to the tail.
+export TOKIO_WORKER_THREADS=$([ "$NCPU" -gt 1 ] && echo $((NCPU - 1)) || echo 1)
+# Starts a pinned server in the background and remembers its pid (taskset execs the program,
+# so the pid is the server's own and cleanup really stops it).
+PIDS=()
+start_server() { local log=$1; shift; taskset -c "$SERVER_CPUS" "$@" >"$log" 2>&1 & PIDS+=($!); }
 
 echo "== building (release)"
 cargo build --release --locked --bin edi-gateway --examples >/dev/null 2>&1 || cargo build --release --locked --bin edi-gateway --examples
 BIN=$ROOT/target/release/edi-gateway
 
-PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
 
 SB=127.0.0.1:18090 NGX=127.0.0.1:18091 MISS=127.0.0.1:18092 HIT=127.0.0.1:18093
-pin_server "$BIN" sandbox --listen "$SB" >"$OUT/sandbox.log" 2>&1 & PIDS+=($!)
+for port in 18090 18091 18092 18093; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is taken: stop what runs there" >&2; exit 1; fi
+done
+start_server "$OUT/sandbox.log" "$BIN" sandbox --listen "$SB"
 wait_for "http://$SB/"
 cat >"$OUT/nginx.conf" <<NGINX
 worker_processes 1;
@@ -63,11 +71,10 @@ http {
   }
 }
 NGINX
-pin_server nginx -c "$OUT/nginx.conf" -p "$OUT" & PIDS+=($!)
+start_server "$OUT/nginx.log" nginx -c "$OUT/nginx.conf" -p "$OUT"
 gateway() { # $1 listen, $2 cache TTL
-  EDI_GATEWAY_LISTEN=$1 EDI_GATEWAY_DIADOC_URL=http://$SB \
-  EDI_GATEWAY_DIADOC_CLIENT_ID=$KEY \
-  EDI_GATEWAY_CACHE_TTL_SECS=$2 pin_server "$BIN" serve >"$OUT/gateway-$2.log" 2>&1 & PIDS+=($!)
+  EDI_GATEWAY_LISTEN=$1 EDI_GATEWAY_DIADOC_URL=http://$SB EDI_GATEWAY_DIADOC_CLIENT_ID=$KEY \
+    EDI_GATEWAY_CACHE_TTL_SECS=$2 start_server "$OUT/gateway-$2.log" "$BIN" serve
 }
 wait_for "http://$NGX/"
 "$ROOT/target/release/examples/bench_fixtures" "http://$SB" "$OUT" >/dev/null
@@ -114,7 +121,9 @@ HALF=$(awk -v p="$PEAK" 'BEGIN {printf "%d", p/2}')
 RUN_CONNS=8 CONNS=8 RATE=$HALF run page-sandbox-at-half -s bench/rate.lua -H "Authorization: $AUTH" "http://$SB$PAGE_UP"
 RUN_CONNS=8 CONNS=8 RATE=$HALF run page-gateway-miss-at-half -s bench/rate.lua -H "Authorization: Bearer $TOKEN" "http://$MISS$PAGE_GW"
 cleanup; PIDS=()
+wait 2>/dev/null || true
 
+unset TOKIO_WORKER_THREADS
 echo "== transcoding (criterion)"
 cargo bench --locked --bench transcode -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/criterion.txt" | grep -E "^(page|batch)/|thrpt|page:" || true
 
