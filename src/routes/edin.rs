@@ -37,6 +37,26 @@ pub const STEP_ID: Param = Param {
     description: "The step's id (`agreementStepId`).",
 };
 
+/// What every EDIN approval route shares: the caller's session, no cache, no polling. Entries
+/// below override the rest (`..EDIN`).
+const EDIN: Route = Route {
+    id: "",
+    service: Service::Edin,
+    method: Method::GET,
+    path: "",
+    summary: "",
+    description: "",
+    auth: Auth::CallerToken,
+    params: &[],
+    exclusive: &[],
+    body: None,
+    upstream: Call::EdinLogin,
+    reply: Reply::Token,
+    cache: CachePolicy::None,
+    polling: Polling::None,
+    idempotency: None,
+};
+
 /// Opens an EDIN session with an e-mail and password.
 pub const CREATE_SESSION: Route = Route {
     id: "createEdinSession",
@@ -67,14 +87,12 @@ pub const CREATE_SESSION: Route = Route {
 /// Lists approval processes.
 pub const LIST_PROCESSES: Route = Route {
     id: "listEdinAgreementProcesses",
-    service: Service::Edin,
     method: Method::GET,
     path: "/v1/edin/agreement-procs",
     summary: "List approval processes",
     description: "Approval processes of the caller's companies, optionally of one company, \
         matching a name, or in one status. List items carry no steps; the process returned by \
         the write routes has them.",
-    auth: Auth::CallerToken,
     params: &[
         Param {
             name: "companyId",
@@ -112,8 +130,6 @@ pub const LIST_PROCESSES: Route = Route {
             description: "At most this many processes (EDIN's default: 30).",
         },
     ],
-    exclusive: &[],
-    body: None,
     // api.md §3 A5: documented as POST with the filters in the query and no body.
     upstream: Call::Edin(EdinCall {
         method: Method::POST,
@@ -124,9 +140,7 @@ pub const LIST_PROCESSES: Route = Route {
         read: edin::read_processes,
         schema: edin::list_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
 
 /// The body of the process writes: `{"name", "companyId", "comment"}`.
@@ -143,15 +157,11 @@ const PROCESS_CALL: Call = Call::Edin(EdinCall {
 /// Creates an approval process.
 pub const CREATE_PROCESS: Route = Route {
     id: "createEdinAgreementProcess",
-    service: Service::Edin,
     method: Method::POST,
     path: "/v1/edin/agreement-procs",
     summary: "Create an approval process",
     description: "Creates an approval process of a company (`name` and `companyId` required). \
         It starts active and without steps; add them with the steps route.",
-    auth: Auth::CallerToken,
-    params: &[],
-    exclusive: &[],
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
     reply: Reply::Json(JsonReply {
@@ -159,22 +169,17 @@ pub const CREATE_PROCESS: Route = Route {
         read: edin::read_process,
         schema: edin::schema_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
 
 /// Renames an approval process or changes its comment.
 pub const UPDATE_PROCESS: Route = Route {
     id: "updateEdinAgreementProcess",
-    service: Service::Edin,
     method: Method::PUT,
     path: "/v1/edin/agreement-procs/{procId}",
     summary: "Edit an approval process",
     description: "Replaces a process's name, company and comment; returns the whole process.",
-    auth: Auth::CallerToken,
     params: &[PROC_ID],
-    exclusive: &[],
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
     reply: Reply::Json(JsonReply {
@@ -182,9 +187,7 @@ pub const UPDATE_PROCESS: Route = Route {
         read: edin::read_process,
         schema: edin::schema_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
 
 /// The body of the step writes.
@@ -201,7 +204,6 @@ const STEP_CALL: Call = Call::Edin(EdinCall {
 /// Adds a step to an approval process.
 pub const CREATE_STEP: Route = Route {
     id: "createEdinAgreementStep",
-    service: Service::Edin,
     method: Method::POST,
     path: "/v1/edin/agreement-procs/{procId}/steps",
     summary: "Add a step to an approval process",
@@ -209,9 +211,7 @@ pub const CREATE_STEP: Route = Route {
         member of each group must act (`execType`), 1 to 5 executor groups, a deadline in days \
         and a priority (higher runs earlier; EDIN numbers the steps). Returns the whole \
         process, 201.",
-    auth: Auth::CallerToken,
     params: &[PROC_ID],
-    exclusive: &[],
     body: STEP_BODY,
     upstream: STEP_CALL,
     reply: Reply::Json(JsonReply {
@@ -219,22 +219,17 @@ pub const CREATE_STEP: Route = Route {
         read: edin::read_process,
         schema: edin::schema_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
 
 /// Replaces a step of an approval process.
 pub const UPDATE_STEP: Route = Route {
     id: "updateEdinAgreementStep",
-    service: Service::Edin,
     method: Method::PUT,
     path: "/v1/edin/agreement-procs/{procId}/steps/{stepId}",
     summary: "Edit a step of an approval process",
     description: "Replaces a step (same body as adding one); returns the whole process.",
-    auth: Auth::CallerToken,
     params: &[PROC_ID, STEP_ID],
-    exclusive: &[],
     body: STEP_BODY,
     upstream: STEP_CALL,
     reply: Reply::Json(JsonReply {
@@ -242,20 +237,16 @@ pub const UPDATE_STEP: Route = Route {
         read: edin::read_process,
         schema: edin::schema_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
 
 /// Removes a step from an approval process.
 pub const DELETE_STEP: Route = Route {
     id: "deleteEdinAgreementStep",
-    service: Service::Edin,
     method: Method::DELETE,
     path: "/v1/edin/agreement-procs/{procId}/steps/{stepId}",
     summary: "Delete a step of an approval process",
     description: "Removes a step; returns the whole process without it.",
-    auth: Auth::CallerToken,
     params: &[
         Param {
             upstream: Target::Query("agreement_proc_id"),
@@ -266,8 +257,6 @@ pub const DELETE_STEP: Route = Route {
             ..STEP_ID
         },
     ],
-    exclusive: &[],
-    body: None,
     // api.md §3 A2: `DELETE /bdoc/agreement_step?agreement_proc_id=&agreement_step_id=`.
     upstream: Call::Edin(EdinCall {
         method: Method::DELETE,
@@ -278,7 +267,5 @@ pub const DELETE_STEP: Route = Route {
         read: edin::read_process,
         schema: edin::schema_of::<edin::model::AgreementProc>,
     }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..EDIN
 };
