@@ -127,8 +127,9 @@ unset TOKIO_WORKER_THREADS
 echo "== transcoding (criterion)"
 cargo bench --locked --bench transcode -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/criterion.txt" | grep -E "^(page|batch)/|thrpt|page:" || true
 
-echo "== long-wait capacity (10,000 requests, ready after 10 polls 1 s apart)"
-"$ROOT/target/release/examples/long_wait" 10000 50 10 | tee "$OUT/long_wait.txt"
+echo "== long-wait capacity (10,000 requests, ready after 10 polls 1 s apart; HTTP/1.1, then HTTP/2)"
+"$ROOT/target/release/examples/long_wait" 10000 50 10 h1 | tee "$OUT/long_wait.txt"
+"$ROOT/target/release/examples/long_wait" 10000 50 10 h2 | cut -c1-300 | tee -a "$OUT/long_wait.txt"
 
 echo "== writing docs/PERFORMANCE.md"
 python3 bench/report.py "$OUT" > docs/PERFORMANCE.md

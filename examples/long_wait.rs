@@ -6,8 +6,9 @@
 //! binary, started as its own process so its memory is measured alone.
 //!
 //! ```text
-//! cargo run --release --example long_wait -- [REQUESTS] [DOCUMENTS] [READY_AFTER_SECS]
-//! # defaults: 10000 requests over 50 documents, protocols ready after 10 s
+//! cargo run --release --example long_wait -- [REQUESTS] [DOCUMENTS] [READY_AFTER_SECS] [h1|h2]
+//! # defaults: 10000 requests over 50 documents, protocols ready after 10 s, HTTP/1.1
+//! # (one connection per request); h2: HTTP/2 with prior knowledge, the requests multiplexed
 //! ```
 
 use std::process::Stdio;
@@ -21,6 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let requests: usize = args.next().map_or(Ok(10_000), |a| a.parse())?;
     let documents: usize = args.next().map_or(Ok(50), |a| a.parse())?;
     let ready_after: u32 = args.next().map_or(Ok(10), |a| a.parse())?;
+    let http2 = args.next().is_some_and(|a| a == "h2");
 
     // "Not ready" for `ready_after` polls, one second apart.
     let sandbox = edi_sandbox::Sandbox::builder()
@@ -38,16 +40,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .env("EDI_GATEWAY_DIADOC_URL", sandbox.base_url())
         .env("EDI_GATEWAY_DIADOC_CLIENT_ID", edi_sandbox::DEVELOPER_KEY)
         .env("EDI_GATEWAY_WAIT_DEFAULT_SECS", "60")
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("GATEWAY_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()?;
     let pid = gateway.id().ok_or("no gateway pid")?;
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
+    let mut client = reqwest::Client::builder()
         .pool_max_idle_per_host(requests)
-        .timeout(Duration::from_secs(120))
-        .build()?;
+        .timeout(Duration::from_secs(120));
+    if http2 {
+        client = client.http2_prior_knowledge();
+    }
+    let http = client.build()?;
     for _ in 0..100 {
         if http
             .get(format!("{base}/openapi.json"))
@@ -90,7 +98,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .send()
                     .await
                     .map(|r| r.status().as_u16())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| format!("{e:?}"))
             }
         })
         .buffer_unordered(requests)

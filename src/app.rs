@@ -9,6 +9,10 @@ use axum::extract::Request;
 use axum::http::{HeaderName, header};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use edi_transcode::Transcoder;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -118,18 +122,56 @@ pub fn build_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// Most concurrent HTTP/2 streams per connection. Long requests wait up to two minutes, so a
+/// multiplexing client (a browser behind a TLS proxy, a service with an HTTP/2 pool) may hold
+/// thousands on one connection; each costs a stream and a small future, not a connection.
+const MAX_STREAMS: u32 = 16_384;
+
 /// Serves until `shutdown` resolves, then drains in-flight requests.
+///
+/// hyper-util directly rather than `axum::serve`: the HTTP/2 settings (`MAX_STREAMS`) must be
+/// set, and each connection gets a cheap clone of the finished router (serving `Router` through
+/// `axum::serve` rebuilt its route table per connection: measured ~7 KB each, see
+/// docs/PERFORMANCE.md).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // `into_make_service`: each connection gets a cheap clone of the finished router, where
-    // serving the `Router` itself rebuilds its route table per connection (measured: ~7 KB
-    // per connection, see docs/PERFORMANCE.md).
-    axum::serve(listener, build_router(state).into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let router = build_router(state);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http2().max_concurrent_streams(MAX_STREAMS);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(router.clone());
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A connection error is the client's business (reset, malformed request).
+                    let _ = connection.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Shutdown on Ctrl-C or SIGTERM.
