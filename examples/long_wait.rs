@@ -128,7 +128,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         gateway.kill().await?;
     }
     println!(
-        "requests           {requests} over {documents} documents, ready after {ready_after} polls 1 s apart"
+        "requests           {requests} over {documents} documents ({}), ready after {ready_after} polls 1 s apart",
+        if http2 {
+            "HTTP/2, multiplexed"
+        } else {
+            "HTTP/1.1, a connection each"
+        }
     );
     println!("answered 200       {ok} in {:.1} s", elapsed.as_secs_f64());
     if !errors.is_empty() {

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::app::{AppState, serve, shutdown_signal};
 use crate::config::Config;
+use crate::routes::{Route, diadoc, edin};
 
 /// Runs the gateway against a fresh sandbox until Ctrl-C.
 pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
@@ -56,6 +57,16 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `base` + a route's path with its `{param}`s filled in: the demo's URLs come from the route
+/// table, like everything else.
+fn url(base: &str, route: &Route, values: &[(&str, &str)]) -> String {
+    let mut path = route.path.to_owned();
+    for (name, value) in values {
+        path = path.replace(&format!("{{{name}}}"), value);
+    }
+    format!("{base}{path}")
+}
+
 fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     let seed = sandbox.seed();
     let box_id = seed.first_box_id_guid();
@@ -67,9 +78,14 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         .map(|(m, e)| format!(r#"{{"documentId":{{"messageId":"{m}","entityId":"{e}"}}}}"#))
         .collect();
     let protocol = seed.document_with_protocol().map_or_else(String::new, |d| {
-        format!(
-            "{base}/v1/diadoc/boxes/{box_id}/messages/{}/documents/{}/protocol",
-            d.document.message_id, d.document.entity_id
+        url(
+            base,
+            &diadoc::GET_DOCUMENT_PROTOCOL,
+            &[
+                ("boxId", box_id),
+                ("messageId", &d.document.message_id),
+                ("documentId", &d.document.entity_id),
+            ],
         )
     });
     let partner = seed.counteragent_box_id_guid();
@@ -79,6 +95,26 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         .first()
         .copied()
         .unwrap_or_default();
+    let edin_proc_id = edin_proc.to_string();
+    let diadoc_session = url(base, &diadoc::CREATE_SESSION, &[]);
+    let orgs = url(base, &diadoc::LIST_ORGANIZATIONS, &[]);
+    let box_cas = url(base, &diadoc::LIST_BOX_COUNTERAGENTS, &[("boxId", box_id)]);
+    let org_cas = url(
+        base,
+        &diadoc::LIST_ORGANIZATION_COUNTERAGENTS,
+        &[("orgId", org_id)],
+    );
+    let documents = url(base, &diadoc::LIST_DOCUMENTS, &[("boxId", box_id)]);
+    let docflows = url(base, &diadoc::BATCH_GET_DOCFLOWS, &[("boxId", box_id)]);
+    let templates = url(base, &diadoc::CREATE_TEMPLATE, &[]);
+    let edin_session = url(base, &edin::CREATE_SESSION, &[]);
+    let procs = url(base, &edin::LIST_PROCESSES, &[]);
+    let steps = url(base, &edin::CREATE_STEP, &[("procId", &edin_proc_id)]);
+    let step = url(
+        base,
+        &edin::UPDATE_STEP,
+        &[("procId", &edin_proc_id), ("stepId", "STEP_ID")],
+    );
     let login = edi_sandbox::DEMO_LOGIN;
     let password = edi_sandbox::DEMO_PASSWORD;
     format!(
@@ -87,18 +123,18 @@ edi-gateway demo — gateway {base}, sandbox upstream {upstream}
 Demo login: {login} / {password}   (a second user: {other} / {other_pw})
 
 # 1. Log in (the gateway adds its developer key):
-TOKEN=$(curl -s -X POST {base}/v1/diadoc/sessions -H 'content-type: application/json' -d '{{"login":"{login}","password":"{password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+TOKEN=$(curl -s -X POST {diadoc_session} -H 'content-type: application/json' -d '{{"login":"{login}","password":"{password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
 # 2. My organizations and boxes:
-curl -s {base}/v1/diadoc/organizations -H "authorization: Bearer $TOKEN"
+curl -s {orgs} -H "authorization: Bearer $TOKEN"
 
 # 3. Counteragents, 100 per page (follow "nextAfter" with ?after=…):
-curl -si '{base}/v1/diadoc/boxes/{box_id}/counteragents' -H "authorization: Bearer $TOKEN"
-curl -s '{base}/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounteragent' -H "authorization: Bearer $TOKEN"
+curl -si '{box_cas}' -H "authorization: Bearer $TOKEN"
+curl -s '{org_cas}?status=IsMyCounteragent' -H "authorization: Bearer $TOKEN"
 
 # 4. Documents, and their docflows in one batch:
-curl -s '{base}/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&count=5' -H "authorization: Bearer $TOKEN"
-curl -s -X POST '{base}/v1/diadoc/boxes/{box_id}/docflows:batchGet' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{{"requests":[{docs}]}}'
+curl -s '{documents}?filterCategory=Any.Inbound&count=5' -H "authorization: Bearer $TOKEN"
+curl -s -X POST '{docflows}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{{"requests":[{docs}]}}'
 
 # 5. A delivery protocol: Diadoc builds it asynchronously; the gateway polls (about 2 s here)
 #    and answers once with the result. As a PDF file, or with a 202 right away:
@@ -107,16 +143,16 @@ curl -s -o protocol.pdf '{protocol}' -H "authorization: Bearer $TOKEN" -H 'accep
 curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-async'
 
 # 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
-curl -s -X POST '{base}/v1/diadoc/templates' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
+curl -s -X POST '{templates}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
 
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
-SID=$(curl -s -X POST {base}/v1/edin/sessions -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
 # 7. Approval processes, then add a step to one (201 with the whole process), edit it, delete it:
-curl -s '{base}/v1/edin/agreement-procs?status=active' -H "authorization: Bearer $SID"
-curl -s -X POST '{base}/v1/edin/agreement-procs/{edin_proc}/steps' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"notification","execType":"anyOfGroup","agreementGroups":[{{"groupId":{edin_group}}}],"periodDays":1,"priority":1}}'
-curl -s -X PUT '{base}/v1/edin/agreement-procs/{edin_proc}/steps/STEP_ID' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"approval","execType":"allOfGroup","agreementGroups":[{{"groupId":{edin_group}}}]}}'
-curl -s -X DELETE '{base}/v1/edin/agreement-procs/{edin_proc}/steps/STEP_ID' -H "authorization: Bearer $SID"
+curl -s '{procs}?status=active' -H "authorization: Bearer $SID"
+curl -s -X POST '{steps}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"notification","execType":"anyOfGroup","agreementGroups":[{{"groupId":{edin_group}}}],"periodDays":1,"priority":1}}'
+curl -s -X PUT '{step}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"approval","execType":"allOfGroup","agreementGroups":[{{"groupId":{edin_group}}}]}}'
+curl -s -X DELETE '{step}' -H "authorization: Bearer $SID"
 
 Press Ctrl-C to stop.
 "#,

@@ -2,6 +2,7 @@
 
 mod conventions;
 mod naming;
+mod paging;
 mod problems;
 mod robustness;
 mod roundtrip;
