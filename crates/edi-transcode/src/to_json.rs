@@ -268,7 +268,9 @@ impl<'a> Walker<'_, 'a> {
             (Kind::Fixed64, Raw::Fixed64(v)) => write_quoted(out, v),
             (Kind::Sfixed64, Raw::Fixed64(v)) => write_quoted(out, v as i64),
             (Kind::Double, Raw::Fixed64(v)) => write_f64(out, f64::from_bits(v)),
-            (Kind::String, Raw::Delimited(b)) => match std::str::from_utf8(b) {
+            // simdutf8: Diadoc's strings are mostly Cyrillic, where std's ASCII fast path does
+            // not apply (profiled: a tenth of the gateway's time on a counteragent page).
+            (Kind::String, Raw::Delimited(b)) => match simdutf8::basic::from_utf8(b) {
                 Ok(s) => write_str(out, s),
                 Err(_) => return Err("string is not valid UTF-8".to_owned()),
             },
