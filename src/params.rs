@@ -174,6 +174,23 @@ pub fn validate(
     }
 }
 
+/// `raw` if it is one of `names`, else a problem listing them.
+fn one_of<'a>(
+    param: &Param,
+    raw: &str,
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Result<String, FieldProblem> {
+    if names.clone().any(|n| n == raw) {
+        return Ok(raw.to_owned());
+    }
+    Err(FieldProblem {
+        field: param.name.to_owned(),
+        code: ProblemCode::UnknownEnumValue,
+        detail: format!("unknown value {raw:?}"),
+        allowed: Some(names.map(str::to_owned).collect()),
+    })
+}
+
 /// Validates and normalises one value.
 fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
     let bad = |detail: String| problem(param.name, detail);
@@ -210,30 +227,8 @@ fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
                 ))
             }
         }
-        ParamKind::Mapped(pairs) => {
-            if pairs.iter().any(|(ours, _)| *ours == raw) {
-                Ok(raw.to_owned())
-            } else {
-                Err(FieldProblem {
-                    field: param.name.to_owned(),
-                    code: ProblemCode::UnknownEnumValue,
-                    detail: format!("unknown value {raw:?}"),
-                    allowed: Some(pairs.iter().map(|(s, _)| (*s).to_owned()).collect()),
-                })
-            }
-        }
-        ParamKind::Enum(allowed) => {
-            if allowed.contains(&raw) {
-                Ok(raw.to_owned())
-            } else {
-                Err(FieldProblem {
-                    field: param.name.to_owned(),
-                    code: ProblemCode::UnknownEnumValue,
-                    detail: format!("unknown value {raw:?}"),
-                    allowed: Some(allowed.iter().map(|s| (*s).to_owned()).collect()),
-                })
-            }
-        }
+        ParamKind::Mapped(pairs) => one_of(param, raw, pairs.iter().map(|(ours, _)| *ours)),
+        ParamKind::Enum(allowed) => one_of(param, raw, allowed.iter().copied()),
         ParamKind::Int { min, max } => match raw.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
             _ => Err(FieldProblem {

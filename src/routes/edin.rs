@@ -143,6 +143,15 @@ pub const LIST_PROCESSES: Route = Route {
     ..EDIN
 };
 
+/// Every write answers with the whole process.
+const fn process_reply(status: StatusCode) -> Reply {
+    Reply::Json(JsonReply {
+        status,
+        read: edin::read_process,
+        schema: edin::schema_of::<edin::model::AgreementProc>,
+    })
+}
+
 /// The body of the process writes: `{"name", "companyId", "comment"}`.
 const PROCESS_BODY: Option<Body> = Some(Body::Json(JsonBody {
     read: edin::process,
@@ -164,11 +173,7 @@ pub const CREATE_PROCESS: Route = Route {
         It starts active and without steps; add them with the steps route.",
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
-    reply: Reply::Json(JsonReply {
-        status: StatusCode::CREATED,
-        read: edin::read_process,
-        schema: edin::schema_of::<edin::model::AgreementProc>,
-    }),
+    reply: process_reply(StatusCode::CREATED),
     ..EDIN
 };
 
@@ -182,11 +187,7 @@ pub const UPDATE_PROCESS: Route = Route {
     params: &[PROC_ID],
     body: PROCESS_BODY,
     upstream: PROCESS_CALL,
-    reply: Reply::Json(JsonReply {
-        status: StatusCode::OK,
-        read: edin::read_process,
-        schema: edin::schema_of::<edin::model::AgreementProc>,
-    }),
+    reply: process_reply(StatusCode::OK),
     ..EDIN
 };
 
@@ -214,11 +215,7 @@ pub const CREATE_STEP: Route = Route {
     params: &[PROC_ID],
     body: STEP_BODY,
     upstream: STEP_CALL,
-    reply: Reply::Json(JsonReply {
-        status: StatusCode::CREATED,
-        read: edin::read_process,
-        schema: edin::schema_of::<edin::model::AgreementProc>,
-    }),
+    reply: process_reply(StatusCode::CREATED),
     ..EDIN
 };
 
@@ -232,11 +229,7 @@ pub const UPDATE_STEP: Route = Route {
     params: &[PROC_ID, STEP_ID],
     body: STEP_BODY,
     upstream: STEP_CALL,
-    reply: Reply::Json(JsonReply {
-        status: StatusCode::OK,
-        read: edin::read_process,
-        schema: edin::schema_of::<edin::model::AgreementProc>,
-    }),
+    reply: process_reply(StatusCode::OK),
     ..EDIN
 };
 
@@ -262,10 +255,6 @@ pub const DELETE_STEP: Route = Route {
         method: Method::DELETE,
         path: "/bdoc/agreement_step",
     }),
-    reply: Reply::Json(JsonReply {
-        status: StatusCode::OK,
-        read: edin::read_process,
-        schema: edin::schema_of::<edin::model::AgreementProc>,
-    }),
+    reply: process_reply(StatusCode::OK),
     ..EDIN
 };
