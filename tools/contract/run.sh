@@ -5,7 +5,7 @@
 #   3. openapi-typescript (npm) generates a client whose types `tsc --strict` accepts, used by
 #      tools/contract/ts/usage.ts the way a web frontend would;
 #   4. headless Chromium (Debian) loads /docs and must list the operations; the screenshot is
-#      saved as target/contract/docs.png.
+#      saved as artifacts/contract/docs.png (with the DOM and the schemathesis reports).
 # It installs what it uses (a venv under target/contract, npm packages there, chromium by apt).
 # Usage: tools/contract/run.sh [path/to/edi-gateway]   (default: target/debug/edi-gateway)
 set -euo pipefail
@@ -100,4 +100,7 @@ print(" ".join(op["operationId"] for p in d["paths"].values() for op in p.values
 done
 [ "$missing" = 0 ]
 [ -s "$OUT/docs.png" ]
-step "ok (screenshot: target/contract/docs.png)"
+# Test artifacts: the screenshot, the DOM Chromium saw and the schemathesis reports.
+mkdir -p artifacts/contract
+cp -r "$OUT/docs.png" "$OUT/docs.html" "$OUT"/schemathesis-* artifacts/contract/
+step "ok (screenshot: artifacts/contract/docs.png)"
