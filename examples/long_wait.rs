@@ -92,13 +92,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| {
             let (http, url, token) = (http.clone(), docs[i % documents].clone(), token.clone());
             async move {
-                http.get(url)
+                let response = http
+                    .get(url)
                     .bearer_auth(token)
                     .header("prefer", "wait=60")
                     .send()
                     .await
-                    .map(|r| r.status().as_u16())
-                    .map_err(|e| format!("{e:?}"))
+                    .map_err(|e| format!("{e:?}"))?;
+                let status = response.status().as_u16();
+                // Read the body, as a real client does (dropping it early cancels the stream).
+                response.bytes().await.map_err(|e| format!("{e:?}"))?;
+                Ok(status)
             }
         })
         .buffer_unordered(requests)

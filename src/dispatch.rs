@@ -212,8 +212,19 @@ async fn long_request(
             .await
     };
     let mut response = match waited {
-        Waited::Finished(finished) => match &*finished {
-            Ok(reply) => respond(&render(state, &ex, reply, file)?),
+        Waited::Finished(settled) => match &settled.result {
+            Ok(reply) => {
+                // Every caller of this call shares one rendering of each view.
+                let view = settled.views[usize::from(file)].get_or_init(|| {
+                    render(state, &ex, reply, file)
+                        .map(Arc::new)
+                        .map_err(Arc::new)
+                });
+                match view {
+                    Ok(rendered) => respond(rendered),
+                    Err(e) => e.render(),
+                }
+            }
             Err(e) => e.render(),
         },
         Waited::Pending(retry_after) => accepted(&ex, retry_after),

@@ -22,12 +22,13 @@
 //! upstream itself remembers the work (the queued protocol, the `operationId`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
 use tokio::sync::watch;
 
+use crate::cache::Rendered;
 use crate::error::ApiError;
 use crate::upstream::UpstreamError;
 use crate::upstream::UpstreamReply;
@@ -51,7 +52,26 @@ pub type PollKey = [u8; 32];
 pub type Attempt = Result<UpstreamReply, UpstreamError>;
 
 /// A finished call, shared by every caller that waited on it.
-pub type Finished = Arc<Result<UpstreamReply, ApiError>>;
+pub type Finished = Arc<Settled>;
+
+/// The result of a finished call, and its rendered forms, made once and shared: 10,000 callers
+/// of one protocol answer with the same body bytes, not 10,000 copies.
+#[derive(Debug)]
+pub struct Settled {
+    /// The upstream's reply, or why there is none.
+    pub result: Result<UpstreamReply, ApiError>,
+    /// Rendered responses by view (0: JSON, 1: the file view), filled by the first caller.
+    pub views: [OnceLock<Result<Arc<Rendered>, Arc<ApiError>>>; 2],
+}
+
+impl Settled {
+    fn new(result: Result<UpstreamReply, ApiError>) -> Finished {
+        Arc::new(Self {
+            result,
+            views: [OnceLock::new(), OnceLock::new()],
+        })
+    }
+}
 
 /// What to do after an attempt.
 #[derive(Debug, PartialEq, Eq)]
@@ -158,7 +178,7 @@ impl Poller {
         match next_step(&result, self.floor, false, 0) {
             Step::Pending { retry_after, .. } => Waited::Pending(retry_after),
             Step::Finish | Step::Retry { .. } => {
-                Waited::Finished(Arc::new(result.map_err(ApiError::from)))
+                Waited::Finished(Settled::new(result.map_err(ApiError::from)))
             }
         }
     }
@@ -182,11 +202,11 @@ impl Poller {
             .map(|r| r.map(|state| (*state).clone()));
         match done {
             Ok(Ok(State::Finished(finished))) => Waited::Finished(finished),
-            Ok(Ok(_)) => Waited::Finished(Arc::new(Err(ApiError::Internal(
+            Ok(Ok(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
                 "wait_for returned an unfinished state".to_owned(),
             )))),
             // Every sender is gone without a result: the loop task died.
-            Ok(Err(_)) => Waited::Finished(Arc::new(Err(ApiError::Internal(
+            Ok(Err(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
                 "the polling loop ended without a result".to_owned(),
             )))),
             Err(_elapsed) => Waited::Pending(match *rx.borrow() {
@@ -259,8 +279,9 @@ impl Registration {
                 Step::Finish => {
                     // Published before the entry is removed (on drop), so a caller that joins
                     // in between still sees the result instead of starting a new call.
-                    self.tx
-                        .send_replace(State::Finished(Arc::new(result.map_err(ApiError::from))));
+                    self.tx.send_replace(State::Finished(Settled::new(
+                        result.map_err(ApiError::from),
+                    )));
                     return;
                 }
                 Step::Pending { retry_after, delay } => {
