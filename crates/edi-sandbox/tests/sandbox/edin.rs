@@ -161,19 +161,12 @@ async fn the_two_step_login_journals_the_form_and_sets_the_sid_cookie() {
         .expect("request");
     assert_eq!(r.status(), 200);
 
+    up.assert_journal(&[
+        ("POST", "/bdoc/auth_uuid", 200),
+        ("POST", "/bdoc/auth", 200),
+        ("POST", PROCS, 200),
+    ]);
     let journal = up.sb.journal();
-    let summary: Vec<(&str, &str, u16)> = journal
-        .iter()
-        .map(|e| (e.method.as_str(), e.path.as_str(), e.status))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            ("POST", "/bdoc/auth_uuid", 200),
-            ("POST", "/bdoc/auth", 200),
-            ("POST", PROCS, 200),
-        ]
-    );
     assert_eq!(
         journal[0].form,
         [("email".to_owned(), EDIN_DEMO_EMAIL.to_owned())]

@@ -35,6 +35,16 @@ impl Upstream {
         self.sb.diadoc_auth(&self.token)
     }
 
+    /// Asserts the (method, path, status) of every journaled call, in order.
+    pub fn assert_journal(&self, expected: &[(&str, &str, u16)]) {
+        let journal = self.sb.journal();
+        let summary: Vec<(&str, &str, u16)> = journal
+            .iter()
+            .map(|e| (e.method.as_str(), e.path.as_str(), e.status))
+            .collect();
+        assert_eq!(summary, expected);
+    }
+
     pub fn first_box(&self) -> String {
         self.sb.seed().first_box_id_guid().to_owned()
     }
