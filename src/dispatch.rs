@@ -52,8 +52,7 @@ pub(crate) struct Exchange {
     pub(crate) token: Option<SecretString>,
     pub(crate) idempotency_key: Option<String>,
     /// Our request path and query, for `Link` and `Location` headers.
-    pub(crate) path: String,
-    pub(crate) raw_query: Option<String>,
+    pub(crate) uri: http::Uri,
 }
 
 /// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
@@ -138,8 +137,7 @@ async fn handle(
         body,
         token,
         idempotency_key,
-        path: parts.uri.path().to_owned(),
-        raw_query: parts.uri.query().map(str::to_owned),
+        uri: parts.uri.clone(),
     };
     if route.polling == Polling::RetryAfter {
         return long_request(state, Arc::new(exchange), &parts.headers).await;

@@ -157,7 +157,12 @@ fn next_link(ex: &Exchange, page: &Page, key: &str) -> Option<HeaderValue> {
         }
     }
     query.append_pair(page.cursor_param, key);
-    HeaderValue::from_str(&format!("<{}?{}>; rel=\"next\"", ex.path, query.finish())).ok()
+    HeaderValue::from_str(&format!(
+        "<{}?{}>; rel=\"next\"",
+        ex.uri.path(),
+        query.finish()
+    ))
+    .ok()
 }
 
 /// The response for a finished reply.
@@ -184,11 +189,12 @@ pub(crate) fn accepted(ex: &Exchange, retry_after: u64) -> Response {
     headers.insert(header::CONTENT_TYPE, JSON);
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let location = match &ex.raw_query {
-        Some(q) => format!("{}?{q}", ex.path),
-        None => ex.path.clone(),
-    };
-    if let Ok(location) = HeaderValue::from_str(&location) {
+    // The URL to repeat is our own request's path and query.
+    let location = ex
+        .uri
+        .path_and_query()
+        .map_or_else(|| ex.uri.path(), |pq| pq.as_str());
+    if let Ok(location) = HeaderValue::from_str(location) {
         headers.insert(header::LOCATION, location);
     }
     response
