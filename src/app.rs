@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, header};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use edi_transcode::Transcoder;
@@ -21,7 +21,7 @@ use crate::cache::PageCache;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::polling::Poller;
-use crate::routes::{ROUTES, Route};
+use crate::routes::{Polling, ROUTES, Route};
 use crate::upstream::diadoc::DiadocClient;
 use crate::upstream::edin::EdinClient;
 
@@ -43,7 +43,7 @@ pub struct App {
     /// Per-caller page cache.
     pub cache: PageCache,
     /// Running polling loops of long requests, shared by identical concurrent calls.
-    pub poller: Arc<Poller>,
+    pub(crate) poller: Arc<Poller<crate::dispatch::Exchange>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -91,12 +91,23 @@ pub fn build_router(state: AppState) -> Router {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for route in ROUTES {
         let route: &'static Route = route;
-        let handler = on(
-            method_filter(route),
-            move |axum::extract::State(state): axum::extract::State<AppState>, request: Request| {
-                crate::dispatch::dispatch(state, route, request)
-            },
-        );
+        // Long routes get their own handler: its future is what thousands of waiting requests
+        // hold, so it is not sized by the other routes' paths.
+        let handler = if route.polling == Polling::RetryAfter {
+            on(
+                method_filter(route),
+                move |State(state): State<AppState>, request: Request| {
+                    crate::dispatch::dispatch_long(state, route, request)
+                },
+            )
+        } else {
+            on(
+                method_filter(route),
+                move |State(state): State<AppState>, request: Request| {
+                    crate::dispatch::dispatch(state, route, request)
+                },
+            )
+        };
         match by_path.iter_mut().find(|(p, _)| *p == route.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
             None => by_path.push((route.path, handler)),
@@ -111,7 +122,6 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
-        .layer(axum::middleware::map_response(crate::telemetry::log_error))
         .layer(crate::telemetry::trace_layer())
         // Marked before the trace layer sees the request, so tokens never reach a log line.
         .layer(SetSensitiveRequestHeadersLayer::new([

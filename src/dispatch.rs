@@ -10,6 +10,7 @@
 //! 4. the upstream call (`upstream/`), then the reply shaped as the route says.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::RequestPartsExt;
 use axum::body::Body as AxumBody;
@@ -25,7 +26,7 @@ use crate::error::ApiError;
 use crate::params::{self, Args};
 use crate::polling::{PollKey, Prefer, Waited};
 use crate::reply::{accepted, render, respond, wants_file};
-use crate::routes::{Auth, Body, CachePolicy, Call, Polling, Reply, Route};
+use crate::routes::{Auth, Body, CachePolicy, Call, Reply, Route};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
@@ -42,7 +43,9 @@ pub async fn dispatch(state: AppState, route: &'static Route, request: Request) 
 }
 
 /// Everything the upstream call needs, validated. Shared (`Arc`) with a polling loop, which
-/// repeats exactly this call: the same query, the same body bytes.
+/// repeats exactly this call: the same query, the same body bytes. (`Debug` shows no secret:
+/// the token is a `SecretString`.)
+#[derive(Debug)]
 pub(crate) struct Exchange {
     pub(crate) route: &'static Route,
     pub(crate) args: Args,
@@ -100,24 +103,29 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
     }
 }
 
-async fn handle(
+/// Reads and checks the request (everything but the headers' policies) into an [`Exchange`];
+/// returns the headers the route's policies read. Every problem is an error before any upstream
+/// call.
+async fn prepare(
     state: &AppState,
     route: &'static Route,
     request: Request,
-) -> Result<Response, ApiError> {
+) -> Result<(Exchange, HeaderMap), ApiError> {
     let (mut parts, body) = request.into_parts();
     let token = match route.auth {
         Auth::CallerToken => Some(crate::auth::bearer_token(&parts.headers)?),
         Auth::None => None,
     };
-    let captures: Vec<(String, String)> = match parts.extract::<RawPathParams>().await {
-        Ok(raw) => raw
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-        Err(_) => Vec::new(),
+    let args = {
+        let captures: Vec<(String, String)> = match parts.extract::<RawPathParams>().await {
+            Ok(raw) => raw
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        params::validate(route, &captures, parts.uri.query())?
     };
-    let args = params::validate(route, &captures, parts.uri.query())?;
     let idempotency_key = match route.idempotency {
         Some(_) => params::idempotency_key(&parts.headers)?,
         None => None,
@@ -137,16 +145,22 @@ async fn handle(
         body,
         token,
         idempotency_key,
-        uri: parts.uri.clone(),
+        uri: parts.uri,
     };
-    if route.polling == Polling::RetryAfter {
-        return long_request(state, Arc::new(exchange), &parts.headers).await;
-    }
+    Ok((exchange, parts.headers))
+}
 
+async fn handle(
+    state: &AppState,
+    route: &'static Route,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (exchange, headers) = prepare(state, route, request).await?;
+    let refresh = no_cache(&headers);
+    drop(headers);
     let (rendered, cache_status) = match (route.cache, &exchange.token) {
         (CachePolicy::PerCaller, Some(token)) if state.cache.enabled() => {
             let key = PageCache::key(token, route, &exchange.args);
-            let refresh = no_cache(&parts.headers);
             // Boxed, like every upstream call below: a waiting request then holds only the
             // small state of the branch it is in, not the largest future of any branch.
             match Box::pin(
@@ -179,35 +193,71 @@ async fn handle(
     Ok(response)
 }
 
-/// A route whose upstream may answer "still working": wait for the result under the caller's
-/// budget (`polling.rs`), sharing the polling loop with identical concurrent calls; when the
-/// budget runs out, 202 with what the caller needs to repeat the request.
-async fn long_request(
-    state: &AppState,
+/// Serves a route whose upstream may answer "still working" (`Polling::RetryAfter`). A handler
+/// of its own, because thousands of these wait at once (issue 6: 10,000 in under 100 MB): the
+/// request is read in a boxed step that frees its head and body before the wait, and a waiting
+/// request then holds its budget, its preferences and a pointer to the call it waits for.
+pub async fn dispatch_long(state: AppState, route: &'static Route, request: Request) -> Response {
+    match Box::pin(prepare_long(&state, route, request)).await {
+        Ok(call) => long_request(&state, call).await,
+        Err(e) => e.render(),
+    }
+}
+
+/// A long request, read and checked.
+struct LongCall {
     ex: Arc<Exchange>,
-    headers: &HeaderMap,
-) -> Result<Response, ApiError> {
-    let prefer = Prefer::from_headers(headers)?;
+    prefer: Prefer,
+    budget: Duration,
+    /// The caller asked for the route's file view (`Accept`).
+    file: bool,
+}
+
+async fn prepare_long(
+    state: &AppState,
+    route: &'static Route,
+    request: Request,
+) -> Result<LongCall, ApiError> {
+    let (ex, headers) = prepare(state, route, request).await?;
+    let prefer = Prefer::from_headers(&headers)?;
     let budget = prefer.budget(state.config.wait_default(), state.config.wait_max());
     let file = match ex.route.reply {
-        Reply::MessageOrFile(view) => wants_file(headers, &view)?,
+        Reply::MessageOrFile(view) => wants_file(&headers, &view)?,
         _ => false,
     };
-    let waited = if budget.is_zero() {
-        Box::pin(state.poller.once(send(state, &ex))).await
+    Ok(LongCall {
+        ex: Arc::new(ex),
+        prefer,
+        budget,
+        file,
+    })
+}
+
+/// Waits for the result under the caller's budget (`polling.rs`), sharing the polling loop with
+/// identical concurrent calls; when the budget runs out, 202 with what the caller needs to repeat
+/// the request.
+async fn long_request(state: &AppState, call: LongCall) -> Response {
+    let LongCall {
+        ex,
+        prefer,
+        budget,
+        file,
+    } = call;
+    let (waited, ex) = if budget.is_zero() {
+        (Box::pin(state.poller.once(send(state, &ex))).await, ex)
     } else {
         // A POST without an operationId must not be re-sent after a transport failure: the
         // first one may have been applied (api.md, "operationId").
         let repeatable = ex.route.upstream.method() == Method::GET || ex.idempotency_key.is_some();
-        let (st, call) = (state.clone(), Arc::clone(&ex));
-        let attempt = move || {
-            let (st, call) = (st.clone(), Arc::clone(&call));
+        let st = state.clone();
+        let attempt = move |call: Arc<Exchange>| {
+            let st = st.clone();
             async move { send(&st, &call).await }
         };
-        state
-            .poller
-            .wait(polling_key(&ex), budget, repeatable, attempt)
-            .await
+        // Identical calls share the loop and its `Exchange` (the same token, route, query and
+        // body: only the spelling of our own URL, used for `Location`, may differ).
+        let (watch, ex) = state.poller.join(polling_key(&ex), ex, repeatable, attempt);
+        (watch.wait(budget).await, ex)
     };
     let mut response = match waited {
         Waited::Finished(settled) => match &settled.result {
@@ -232,7 +282,7 @@ async fn long_request(
             .headers_mut()
             .insert(HeaderName::from_static("preference-applied"), applied);
     }
-    Ok(response)
+    response
 }
 
 /// Identical calls share a polling loop: same caller token, route, upstream query (with the
@@ -340,7 +390,7 @@ mod tests {
             crate::AppState::build(crate::Config::for_upstream("http://127.0.0.1:1", Some("k")))
                 .expect("state");
         let request = axum::extract::Request::new(axum::body::Body::empty());
-        let future = super::dispatch(
+        let future = super::dispatch_long(
             state,
             &crate::routes::diadoc::GET_DOCUMENT_PROTOCOL,
             request,

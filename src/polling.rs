@@ -131,72 +131,14 @@ pub enum Waited {
     Pending(u64),
 }
 
-/// A loop's state, as its subscribers see it.
-#[derive(Debug, Clone)]
-enum State {
-    /// The first attempt is in flight.
-    Started,
-    /// The upstream said "still working, ask again in N seconds".
-    Pending(u64),
-    /// Done.
-    Finished(Finished),
-}
-
-/// The registry of running polling loops, held in `AppState`.
+/// A subscription to a running loop, from [`Poller::join`].
 #[derive(Debug)]
-pub struct Poller {
-    floor: Duration,
-    loops: Mutex<HashMap<PollKey, watch::Sender<State>>>,
-}
+pub struct Watch(watch::Receiver<State>);
 
-impl Poller {
-    /// A poller that never pauses less than `floor` between polls.
-    pub fn new(floor: Duration) -> Self {
-        Self {
-            floor,
-            loops: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// How many polling loops are running (for tests and the benchmark).
-    pub fn running(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<PollKey, watch::Sender<State>>> {
-        // The map stays consistent even if a holder panicked: every critical section is one
-        // insert, lookup or remove.
-        self.loops.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// One attempt and no waiting (`Prefer: respond-async` or `wait=0`).
-    pub async fn once<Fut>(&self, attempt: Fut) -> Waited
-    where
-        Fut: Future<Output = Attempt>,
-    {
-        let result = attempt.await;
-        match next_step(&result, self.floor, false, 0) {
-            Step::Pending { retry_after, .. } => Waited::Pending(retry_after),
-            Step::Finish | Step::Retry { .. } => {
-                Waited::Finished(Settled::new(result.map_err(ApiError::from)))
-            }
-        }
-    }
-
-    /// Waits up to `budget` for the call identified by `key`, joining its polling loop or
-    /// starting one that runs `attempt` (called once per poll, never concurrently).
-    pub async fn wait<F, Fut>(
-        self: &Arc<Self>,
-        key: PollKey,
-        budget: Duration,
-        repeatable: bool,
-        attempt: F,
-    ) -> Waited
-    where
-        F: Fn() -> Fut + Send + 'static,
-        Fut: Future<Output = Attempt> + Send + 'static,
-    {
-        let mut rx = self.join(key, repeatable, attempt);
+impl Watch {
+    /// Waits up to `budget` for the loop to finish.
+    pub async fn wait(self, budget: Duration) -> Waited {
+        let Self(mut rx) = self;
         let done = tokio::time::timeout(budget, rx.wait_for(|s| matches!(s, State::Finished(_))))
             .await
             .map(|r| r.map(|state| (*state).clone()));
@@ -216,32 +158,106 @@ impl Poller {
             }),
         }
     }
+}
 
-    /// Subscribes to the loop for `key`, starting it if none runs.
-    fn join<F, Fut>(
+/// A loop's state, as its subscribers see it.
+#[derive(Debug, Clone)]
+enum State {
+    /// The first attempt is in flight.
+    Started,
+    /// The upstream said "still working, ask again in N seconds".
+    Pending(u64),
+    /// Done.
+    Finished(Finished),
+}
+
+/// The registry of running polling loops, held in `AppState`. `C` is the call a loop repeats
+/// (`dispatch::Exchange`): the registry keeps the loop's own, and every caller that joins uses
+/// that one and drops its identical copy, so a waiting caller holds a receiver and a pointer.
+#[derive(Debug)]
+pub struct Poller<C> {
+    floor: Duration,
+    loops: Mutex<HashMap<PollKey, Entry<C>>>,
+}
+
+/// A running loop: its channel and the call it repeats.
+#[derive(Debug)]
+struct Entry<C> {
+    tx: watch::Sender<State>,
+    call: Arc<C>,
+}
+
+impl<C: Send + Sync + 'static> Poller<C> {
+    /// A poller that never pauses less than `floor` between polls.
+    pub fn new(floor: Duration) -> Self {
+        Self {
+            floor,
+            loops: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How many polling loops are running (for tests and the benchmark).
+    pub fn running(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<PollKey, Entry<C>>> {
+        // The map stays consistent even if a holder panicked: every critical section is one
+        // insert, lookup or remove.
+        self.loops.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One attempt and no waiting (`Prefer: respond-async` or `wait=0`).
+    pub async fn once<Fut>(&self, attempt: Fut) -> Waited
+    where
+        Fut: Future<Output = Attempt>,
+    {
+        let result = attempt.await;
+        match next_step(&result, self.floor, false, 0) {
+            Step::Pending { retry_after, .. } => Waited::Pending(retry_after),
+            Step::Finish | Step::Retry { .. } => {
+                Waited::Finished(Settled::new(result.map_err(ApiError::from)))
+            }
+        }
+    }
+
+    /// Joins the polling loop of the call identified by `key`, or starts one that runs
+    /// `attempt(call)` once per poll (never concurrently). Returns the receiver to [`wait`] on
+    /// and the loop's call: `call` itself when this caller started the loop, else the identical
+    /// call of the caller that did (`call` is dropped).
+    ///
+    /// [`wait`]: Watch::wait
+    pub fn join<F, Fut>(
         self: &Arc<Self>,
         key: PollKey,
+        call: Arc<C>,
         repeatable: bool,
         attempt: F,
-    ) -> watch::Receiver<State>
+    ) -> (Watch, Arc<C>)
     where
-        F: Fn() -> Fut + Send + 'static,
+        F: Fn(Arc<C>) -> Fut + Send + 'static,
         Fut: Future<Output = Attempt> + Send + 'static,
     {
         let mut loops = self.lock();
-        if let Some(tx) = loops.get(&key) {
-            return tx.subscribe();
+        if let Some(entry) = loops.get(&key) {
+            return (Watch(entry.tx.subscribe()), Arc::clone(&entry.call));
         }
         let (tx, rx) = watch::channel(State::Started);
-        loops.insert(key, tx.clone());
+        loops.insert(
+            key,
+            Entry {
+                tx: tx.clone(),
+                call: Arc::clone(&call),
+            },
+        );
         drop(loops);
         let registration = Registration {
             poller: Arc::clone(self),
             key,
             tx,
         };
-        tokio::spawn(registration.run(repeatable, attempt));
-        rx
+        tokio::spawn(registration.run(repeatable, Arc::clone(&call), attempt));
+        (Watch(rx), call)
     }
 
     /// Removes the loop for `key` if nobody listens to it any more. Subscribing happens under
@@ -251,7 +267,7 @@ impl Poller {
         if tx.receiver_count() > 0 {
             return false;
         }
-        if loops.get(key).is_some_and(|t| t.same_channel(tx)) {
+        if loops.get(key).is_some_and(|e| e.tx.same_channel(tx)) {
             loops.remove(key);
         }
         true
@@ -260,21 +276,21 @@ impl Poller {
 
 /// A running loop's entry in the registry; dropping it (normal end or panic) removes the entry,
 /// so a dead loop never swallows later callers.
-struct Registration {
-    poller: Arc<Poller>,
+struct Registration<C: Send + Sync + 'static> {
+    poller: Arc<Poller<C>>,
     key: PollKey,
     tx: watch::Sender<State>,
 }
 
-impl Registration {
-    async fn run<F, Fut>(self, repeatable: bool, attempt: F)
+impl<C: Send + Sync + 'static> Registration<C> {
+    async fn run<F, Fut>(self, repeatable: bool, call: Arc<C>, attempt: F)
     where
-        F: Fn() -> Fut,
+        F: Fn(Arc<C>) -> Fut,
         Fut: Future<Output = Attempt>,
     {
         let mut failures = 0;
         loop {
-            let result = attempt().await;
+            let result = attempt(Arc::clone(&call)).await;
             let delay = match next_step(&result, self.poller.floor, repeatable, failures) {
                 Step::Finish => {
                     // Published before the entry is removed (on drop), so a caller that joins
@@ -319,12 +335,12 @@ impl Registration {
     }
 }
 
-impl Drop for Registration {
+impl<C: Send + Sync + 'static> Drop for Registration<C> {
     fn drop(&mut self) {
         let mut loops = self.poller.lock();
         if loops
             .get(&self.key)
-            .is_some_and(|t| t.same_channel(&self.tx))
+            .is_some_and(|e| e.tx.same_channel(&self.tx))
         {
             loops.remove(&self.key);
         }

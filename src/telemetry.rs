@@ -2,10 +2,12 @@
 //! id, and the cause of every error response (which never goes in the body) logged inside it.
 //! `Authorization` and `Cookie` are marked sensitive before the trace layer runs (`app.rs`).
 
+use std::time::Duration;
+
 use axum::extract::{MatchedPath, Request};
-use axum::response::Response;
+use axum::http::Response;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{DefaultOnResponse, MakeSpan, TraceLayer};
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 use crate::error::LoggedError;
@@ -44,21 +46,32 @@ impl<B> MakeSpan<B> for RouteSpan {
     }
 }
 
-/// The trace layer with our span maker.
-pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RouteSpan> {
+/// The trace layer with our span maker and response logger.
+pub fn trace_layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RouteSpan, DefaultOnRequest, LogResponse> {
     TraceLayer::new_for_http()
         .make_span_with(RouteSpan)
-        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        .on_response(LogResponse)
 }
 
-/// Logs the cause attached to an error response by `ApiError::render`.
-pub async fn log_error(response: Response) -> Response {
-    if let Some(LoggedError(cause)) = response.extensions().get::<LoggedError>() {
-        if response.status().is_server_error() {
-            tracing::error!(status = response.status().as_u16(), cause = %cause, "request failed");
-        } else {
-            tracing::info!(status = response.status().as_u16(), cause = %cause, "request refused");
+/// Logs each response (status and latency, as tower-http's default does) and the cause
+/// attached to an error response by `ApiError::render`. Part of the trace layer rather than a
+/// middleware of its own: no extra future per request.
+#[derive(Debug, Clone, Copy)]
+pub struct LogResponse;
+
+impl<B> OnResponse<B> for LogResponse {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
+        DefaultOnResponse::new()
+            .level(Level::INFO)
+            .on_response(response, latency, span);
+        if let Some(LoggedError(cause)) = response.extensions().get::<LoggedError>() {
+            let status = response.status().as_u16();
+            if response.status().is_server_error() {
+                tracing::error!(status, cause = %cause, "request failed");
+            } else {
+                tracing::info!(status, cause = %cause, "request refused");
+            }
         }
     }
-    response
 }

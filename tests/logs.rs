@@ -1,0 +1,188 @@
+//! Secrets never reach a log line or an error body, with logging at `trace`.
+//!
+//! Its own test binary: it installs a global subscriber, and in the shared `api` binary a
+//! per-test (thread-local) one raced with the other tests' first use of each `tracing`
+//! callsite, so the capture sometimes saw nothing.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use edi_sandbox::{EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD, Sandbox};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use helpers::{TestApp, spawn_app, spawn_with};
+
+const PROCS: &str = "/v1/edin/agreement-procs";
+
+/// Everything logged by this binary's tests, at `trace`.
+fn logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_ansi(false)
+            .with_writer(logs.clone())
+            .init();
+        logs
+    })
+}
+
+async fn edin_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/edin/sessions"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn demo_sid(app: &TestApp) -> String {
+    let r = edin_login(app, EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// A `MakeWriter` that keeps every log line in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
+    let logs = logs();
+    let app = spawn_with(
+        Sandbox::builder().edin_session_idle(Duration::from_millis(200)),
+        |_| {},
+    )
+    .await;
+    let sid = demo_sid(&app).await;
+    let proc_id = app.sandbox.seed().edin_process_id();
+    let mut bodies = Vec::new();
+    for (method, path, body) in [
+        (Method::GET, PROCS.to_owned(), None),
+        (
+            Method::POST,
+            format!("{PROCS}/{proc_id}/steps"),
+            Some(json!({"taskType": 1})),
+        ),
+        (
+            Method::DELETE,
+            format!("{PROCS}/{proc_id}/steps/999999999"),
+            None,
+        ),
+    ] {
+        let r = app.send(method, &path, &sid, &[], body.as_ref()).await;
+        bodies.push(r.text().await.expect("body"));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    bodies.push(
+        app.send(Method::GET, PROCS, &sid, &[], None)
+            .await
+            .text()
+            .await
+            .expect("body"),
+    );
+    bodies.push(
+        edin_login(&app, EDIN_DEMO_EMAIL, "wrong-Pa55word")
+            .await
+            .text()
+            .await
+            .expect("body"),
+    );
+    let logs = logs.text();
+    assert!(
+        logs.contains("route=\"createEdinSession\""),
+        "the gateway's logging was captured"
+    );
+    // The demo password ("demo") is too common a word to search for; a wrong one stands in.
+    for secret in [sid.as_str(), "wrong-Pa55word"] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+        assert!(
+            bodies.iter().all(|b| !b.contains(secret)),
+            "{secret} in a body"
+        );
+    }
+}
+
+#[tokio::test]
+async fn neither_the_diadoc_token_nor_the_password_reaches_logs_or_error_bodies() {
+    let logs = logs();
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let (_, box_id) = app.first_box(&token).await;
+    let mut bodies = Vec::new();
+    for path in [
+        format!("/v1/diadoc/boxes/{box_id}/counteragents"),
+        format!("/v1/diadoc/boxes/{box_id}/counteragents?afterIndexKey=nope"),
+        "/v1/diadoc/boxes/00000000-0000-0000-0000-000000000000/counteragents".to_owned(),
+    ] {
+        bodies.push(
+            app.get(&path, Some(&token))
+                .await
+                .text()
+                .await
+                .expect("body"),
+        );
+    }
+    let r = app
+        .post_json(
+            "/v1/diadoc/sessions",
+            None,
+            &json!({"login": edi_sandbox::DEMO_LOGIN, "password": "wrong-Pa55word-diadoc"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+    bodies.push(r.text().await.expect("body"));
+    let logs = logs.text();
+    assert!(
+        logs.contains("route=\"createDiadocSession\""),
+        "the gateway's logging was captured"
+    );
+    for secret in [
+        token.as_str(),
+        "wrong-Pa55word-diadoc",
+        edi_sandbox::DEVELOPER_KEY,
+    ] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+        assert!(
+            bodies.iter().all(|b| !b.contains(secret)),
+            "{secret} in a body"
+        );
+    }
+}
