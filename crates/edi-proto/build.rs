@@ -1,6 +1,7 @@
 //! Compiles the project's own `proto/*.proto` (written by `tools/gen-proto.py` from the reference
 //! facts) with protox — no `protoc` is needed or downloaded — and then:
-//! * writes the `FileDescriptorSet` to `$OUT_DIR/diadoc.bin` for the prost-reflect pool;
+//! * writes the `FileDescriptorSet` to `$OUT_DIR/diadoc.bin` for the prost-reflect pool, with
+//!   source info only where a comment is;
 //! * generates prost structs from that same set (`compile_fds`, again without `protoc`).
 
 use std::path::PathBuf;
@@ -14,8 +15,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={}", proto_dir.display());
 
     let fds = protox::compile(&files, [&proto_dir])?;
+    // The pool keeps source info only where it carries a comment (the OpenAPI descriptions
+    // read those): the spans of every name, number and type were most of its memory.
+    // prost-build below needs them all.
+    let mut pool_fds = fds.clone();
+    for file in &mut pool_fds.file {
+        if let Some(info) = &mut file.source_code_info {
+            info.location
+                .retain(|l| l.leading_comments.is_some() || l.trailing_comments.is_some());
+        }
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(out.join("diadoc.bin"), prost::Message::encode_to_vec(&fds))?;
+    std::fs::write(
+        out.join("diadoc.bin"),
+        prost::Message::encode_to_vec(&pool_fds),
+    )?;
 
     prost_build::Config::new()
         .include_file("diadoc.rs")
