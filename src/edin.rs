@@ -40,10 +40,17 @@ const MAX_COMMENT: usize = 2000;
 #[schema(as = edin::Credentials)]
 pub struct Credentials {
     /// The EDIN login: an e-mail address.
-    #[schema(required = true, value_type = String, format = Email, max_length = 254)]
+    #[schema(required = true, value_type = String, format = Email, max_length = 254, pattern = r"\S")]
     pub email: Option<String>,
-    /// The password.
-    #[schema(required = true, value_type = String, format = Password, max_length = 1024)]
+    /// The password (not blank).
+    #[schema(
+        required = true,
+        value_type = String,
+        format = Password,
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"\S"
+    )]
     pub password: Option<String>,
     #[serde(flatten, skip_serializing)]
     #[schema(ignore)]
@@ -55,8 +62,14 @@ pub struct Credentials {
 #[serde(rename_all = "camelCase")]
 #[schema(as = edin::ProcessInput)]
 pub struct ProcessInput {
-    /// Name of the process.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 255)]
+    /// Name of the process (not blank; trimmed).
+    #[schema(
+        required = true,
+        value_type = String,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"\S"
+    )]
     name: Option<String>,
     /// The owning company.
     #[schema(required = true, value_type = i64, minimum = 1)]

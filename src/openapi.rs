@@ -22,7 +22,8 @@ use utoipa::openapi::path::{
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
@@ -131,6 +132,8 @@ error as `application/problem+json` (RFC 9457). Diadoc JSON: camelCase keys, enu
 struct Schemas {
     proto: ProtoSchemas,
     rust: Vec<(String, RefOr<Schema>)>,
+    /// Components that are request bodies: they and every object they reach are closed.
+    bodies: Vec<String>,
 }
 
 impl Schemas {
@@ -147,7 +150,59 @@ impl Schemas {
         all.push((PENDING.to_owned(), pending_schema()));
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all.dedup_by(|a, b| a.0 == b.0);
+        close(&mut all, self.bodies);
         all
+    }
+}
+
+/// The component name a `$ref` points at.
+fn component_of(location: &str) -> &str {
+    location
+        .strip_prefix("#/components/schemas/")
+        .unwrap_or(location)
+}
+
+/// Sets `additionalProperties: false` on the `bodies` and every object component they reach:
+/// the gateway answers an unknown member anywhere in a body with a 400 naming it (the
+/// transcoder and the EDIN codecs both do), and the schema says so. (Where such a component is
+/// also part of a response it still holds: replies carry declared members only.) Components
+/// reached from responses alone are left open.
+fn close(all: &mut [(String, RefOr<Schema>)], bodies: Vec<String>) {
+    let mut reached: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut queue = bodies;
+    while let Some(name) = queue.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        let Some((_, schema)) = all.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let mut refs = Vec::new();
+        collect_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut refs);
+        queue.extend(refs);
+    }
+    for (name, schema) in all.iter_mut() {
+        if let (true, RefOr::T(Schema::Object(object))) = (reached.contains(name), schema) {
+            if object.schema_type == SchemaType::Type(Type::Object) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+fn collect_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(component_of(r).to_owned()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
     }
 }
 
@@ -196,6 +251,11 @@ fn operation(route: &'static Route, schemas: &mut Schemas) -> Operation {
             Body::Proto(p) => schemas.message(p.message),
             Body::Json(j) => (j.schema)(&mut schemas.rust),
         };
+        if let RefOr::Ref(r) = &schema {
+            schemas
+                .bodies
+                .push(component_of(&r.ref_location).to_owned());
+        }
         op = op.request_body(Some(
             RequestBodyBuilder::new()
                 .required(Some(Required::True))
@@ -715,5 +775,33 @@ mod tests {
             serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn request_bodies_are_closed_objects_and_response_only_ones_are_open() {
+        let doc = serde_json::to_value(super::document()).expect("json");
+        let schemas = &doc["components"]["schemas"];
+        for name in [
+            "Diadoc.LoginPassword",
+            "Diadoc.Events.TemplateToPost",
+            "Diadoc.Events.TemplateDocumentAttachment",
+            "Diadoc.Docflow.GetDocflowBatchRequest",
+            "edin.Credentials",
+            "edin.ProcessInput",
+            "edin.StepInput",
+            "edin.GroupRef",
+        ] {
+            assert_eq!(schemas[name]["additionalProperties"], false, "{name}");
+        }
+        assert!(
+            schemas["Diadoc.CounteragentList"]
+                .get("additionalProperties")
+                .is_none()
+        );
+        assert!(
+            schemas["edin.AgreementProc"]
+                .get("additionalProperties")
+                .is_none()
+        );
     }
 }
