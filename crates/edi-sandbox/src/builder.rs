@@ -122,7 +122,7 @@ impl SandboxBuilder {
         let shared = self.into_shared();
         let app = server::router(shared.clone());
         tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            if let Err(e) = axum::serve(nodelay(listener), app).await {
                 tracing::error!(error = %e, "edi-sandbox stopped");
             }
         });
@@ -135,7 +135,7 @@ impl SandboxBuilder {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, server::router(self.into_shared()))
+        axum::serve(nodelay(listener), server::router(self.into_shared()))
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -150,4 +150,14 @@ impl SandboxBuilder {
             SandboxHandle::new(addr, shared),
         )
     }
+}
+
+/// Replies go out as soon as they are written (`TCP_NODELAY`), as a production server's do:
+/// Nagle's algorithm would hold the last partial segment of a large reply until the client
+/// acknowledges the previous ones.
+fn nodelay(listener: TcpListener) -> impl axum::serve::Listener<Addr = std::net::SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    })
 }
