@@ -7,15 +7,15 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use edi_sandbox::{EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD, Sandbox};
+use edi_sandbox::{EDIN_DEMO_EMAIL, Sandbox};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use helpers::{TestApp, spawn_app, spawn_with};
+use helpers::{spawn_app, spawn_with};
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
@@ -31,22 +31,6 @@ fn logs() -> &'static Captured {
             .init();
         logs
     })
-}
-
-async fn edin_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/v1/edin/sessions"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .expect("request")
-}
-
-async fn demo_sid(app: &TestApp) -> String {
-    let r = edin_login(app, EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD).await;
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.expect("json");
-    body["token"].as_str().expect("token").to_owned()
 }
 
 /// A `MakeWriter` that keeps every log line in memory.
@@ -91,7 +75,7 @@ async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
         |_| {},
     )
     .await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let proc_id = app.sandbox.seed().edin_process_id();
     let mut bodies = Vec::new();
     for (method, path, body) in [
@@ -119,7 +103,7 @@ async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
             .expect("body"),
     );
     bodies.push(
-        edin_login(&app, EDIN_DEMO_EMAIL, "wrong-Pa55word")
+        app.edin_login(EDIN_DEMO_EMAIL, "wrong-Pa55word")
             .await
             .text()
             .await

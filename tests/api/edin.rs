@@ -11,22 +11,6 @@ use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_app,
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
-async fn edin_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/v1/edin/sessions"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .expect("request")
-}
-
-async fn demo_sid(app: &TestApp) -> String {
-    let r = edin_login(app, EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD).await;
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.expect("json");
-    body["token"].as_str().expect("token").to_owned()
-}
-
 async fn call(
     app: &TestApp,
     method: Method,
@@ -56,7 +40,7 @@ fn groups(app: &TestApp) -> Vec<i64> {
 #[tokio::test]
 async fn login_sends_both_form_steps_and_returns_the_sid() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let first = only_call(&app, "/bdoc/auth_uuid");
     assert_eq!(first.method, "POST");
     assert!(
@@ -87,7 +71,7 @@ async fn login_sends_both_form_steps_and_returns_the_sid() {
 #[tokio::test]
 async fn a_wrong_password_is_a_401_problem() {
     let app = spawn_app().await;
-    let r = edin_login(&app, EDIN_DEMO_EMAIL, "not-the-password").await;
+    let r = app.edin_login(EDIN_DEMO_EMAIL, "not-the-password").await;
     assert_eq!(r.status(), 401);
     let p = problem(r).await;
     assert_eq!(p["detail"], "wrong e-mail or password");
@@ -97,7 +81,9 @@ async fn a_wrong_password_is_a_401_problem() {
 #[tokio::test]
 async fn a_captcha_stops_the_login_before_the_password_is_sent() {
     let app = spawn_app().await;
-    let r = edin_login(&app, edi_sandbox::EDIN_CAPTCHA_EMAIL, "captcha").await;
+    let r = app
+        .edin_login(edi_sandbox::EDIN_CAPTCHA_EMAIL, "captcha")
+        .await;
     assert_eq!(r.status(), 403);
     let p = problem(r).await;
     assert_eq!(
@@ -125,7 +111,7 @@ async fn login_fields_are_validated_before_any_upstream_call() {
 #[tokio::test]
 async fn lists_processes_with_every_filter_renamed_for_the_upstream() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let company = app.sandbox.seed().edin_demo_company_id();
     app.sandbox.clear_journal();
     let r = call(
@@ -169,7 +155,7 @@ async fn lists_processes_with_every_filter_renamed_for_the_upstream() {
 #[tokio::test]
 async fn creates_and_edits_a_process() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let company = app.sandbox.seed().edin_demo_company_id();
     let body = json!({"name": "Погодження рахунків", "companyId": company, "comment": "test"});
     let r = call(&app, Method::POST, PROCS, &sid, Some(&body)).await;
@@ -207,7 +193,7 @@ async fn creates_and_edits_a_process() {
 #[tokio::test]
 async fn creates_edits_and_deletes_a_step() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let proc_id = app.sandbox.seed().edin_process_id();
     let g = groups(&app);
     let steps = format!("{PROCS}/{proc_id}/steps");
@@ -285,7 +271,7 @@ async fn creates_edits_and_deletes_a_step() {
 #[tokio::test]
 async fn each_step_rule_is_a_400_before_any_upstream_call() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let proc_id = app.sandbox.seed().edin_process_id();
     let steps = format!("{PROCS}/{proc_id}/steps");
     app.sandbox.clear_journal();
@@ -366,7 +352,7 @@ async fn each_step_rule_is_a_400_before_any_upstream_call() {
 #[tokio::test]
 async fn upstream_refusals_pass_through() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     let seed = app.sandbox.seed();
     let other = seed.edin_other_company_id();
     let r = call(
@@ -400,7 +386,7 @@ async fn upstream_refusals_pass_through() {
 #[tokio::test]
 async fn an_unreadable_upstream_reply_is_a_502() {
     let app = spawn_app().await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     app.sandbox.fail_next(1, 200, "<html>maintenance</html>");
     let r = call(&app, Method::GET, PROCS, &sid, None).await;
     assert_eq!(r.status(), 502);
@@ -414,7 +400,7 @@ async fn an_expired_or_unknown_session_is_a_401_asking_to_log_in_again() {
         |_| {},
     )
     .await;
-    let sid = demo_sid(&app).await;
+    let sid = app.demo_sid().await;
     assert_eq!(
         call(&app, Method::GET, PROCS, &sid, None).await.status(),
         200

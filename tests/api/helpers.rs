@@ -59,6 +59,29 @@ impl TestApp {
             .await
     }
 
+    /// Logs in to EDIN through the gateway (the response as it is).
+    pub async fn edin_login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/edin/sessions"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The demo user's EDIN session id, from the gateway's login.
+    pub async fn demo_sid(&self) -> String {
+        let r = self
+            .edin_login(
+                edi_sandbox::EDIN_DEMO_EMAIL,
+                edi_sandbox::EDIN_DEMO_PASSWORD,
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         let mut r = self.client.get(self.url(path));
         if let Some(t) = token {
