@@ -84,7 +84,19 @@ fn method_filter(route: &Route) -> MethodFilter {
     MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::GET)
 }
 
-/// The router: every entry of [`ROUTES`] mounted on `dispatch`, plus problem+json fallbacks and
+/// `route` served by `handler` (one of `dispatch.rs`'s handlers).
+fn mount<H, F>(route: &'static Route, handler: H) -> MethodRouter<AppState>
+where
+    H: Fn(AppState, &'static Route, Request) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = axum::response::Response> + Send + 'static,
+{
+    on(
+        method_filter(route),
+        move |State(state): State<AppState>, request: Request| handler(state, route, request),
+    )
+}
+
+/// The router: every entry of [`ROUTES`] mounted on `dispatch` (`dispatch_long` for polling routes), plus problem+json fallbacks and
 /// the middleware stack.
 pub fn build_router(state: AppState) -> Router {
     // Entries that share a path (different methods) share one MethodRouter.
@@ -94,19 +106,9 @@ pub fn build_router(state: AppState) -> Router {
         // Long routes get their own handler: its future is what thousands of waiting requests
         // hold, so it is not sized by the other routes' paths.
         let handler = if route.polling == Polling::RetryAfter {
-            on(
-                method_filter(route),
-                move |State(state): State<AppState>, request: Request| {
-                    crate::dispatch::dispatch_long(state, route, request)
-                },
-            )
+            mount(route, crate::dispatch::dispatch_long)
         } else {
-            on(
-                method_filter(route),
-                move |State(state): State<AppState>, request: Request| {
-                    crate::dispatch::dispatch(state, route, request)
-                },
-            )
+            mount(route, crate::dispatch::dispatch)
         };
         match by_path.iter_mut().find(|(p, _)| *p == route.path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
