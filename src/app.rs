@@ -96,8 +96,8 @@ where
     )
 }
 
-/// The router: every entry of [`ROUTES`] mounted on `dispatch` (`dispatch_long` for polling routes), plus problem+json fallbacks and
-/// the middleware stack.
+/// The router: every entry of [`ROUTES`] mounted on `dispatch` (`dispatch_long` for polling
+/// routes), plus problem+json fallbacks and the middleware stack.
 pub fn build_router(state: AppState) -> Router {
     // Entries that share a path (different methods) share one MethodRouter.
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
