@@ -14,14 +14,16 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::cache::PageCache;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::exchange::Exchange;
 use crate::polling::Poller;
-use crate::routes::{Polling, ROUTES, Route};
+use crate::routes::{Auth, Polling, ROUTES, Route, Verb};
 use crate::upstream::diadoc::DiadocClient;
 use crate::upstream::edin::EdinClient;
 
@@ -33,17 +35,17 @@ pub struct AppState(Arc<App>);
 #[derive(Debug)]
 pub struct App {
     /// The configuration the gateway was started with.
-    pub config: Config,
+    pub(crate) config: Config,
     /// Diadoc client (shared connection pool).
-    pub diadoc: DiadocClient,
+    pub(crate) diadoc: DiadocClient,
     /// EDIN bdoc client (same pool).
-    pub edin: EdinClient,
+    pub(crate) edin: EdinClient,
     /// JSON ⇄ protobuf over the Diadoc descriptors, tables built once.
-    pub transcoder: Transcoder,
+    pub(crate) transcoder: Transcoder,
     /// Per-caller page cache.
-    pub cache: PageCache,
+    pub(crate) cache: PageCache,
     /// Running polling loops of long requests, shared by identical concurrent calls.
-    pub(crate) poller: Arc<Poller<crate::dispatch::Exchange>>,
+    pub(crate) poller: Arc<Poller<Exchange>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,8 +82,25 @@ impl AppState {
     }
 }
 
+/// The router's filter for a route's method, matched exhaustively (no fallback).
 fn method_filter(route: &Route) -> MethodFilter {
-    MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::GET)
+    match route.method {
+        Verb::Get => MethodFilter::GET,
+        Verb::Post => MethodFilter::POST,
+        Verb::Put => MethodFilter::PUT,
+        Verb::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// Why `route` cannot be served with this configuration, if it cannot (its [`Auth`] needs what
+/// the operator has not given).
+fn unmet(route: &Route, state: &AppState) -> Option<&'static str> {
+    match route.auth {
+        Auth::DeveloperKey if !state.diadoc.has_client_id() => {
+            Some("password login needs the gateway's developer key (EDI_GATEWAY_DIADOC_CLIENT_ID)")
+        }
+        Auth::DeveloperKey | Auth::CallerToken | Auth::None => None,
+    }
 }
 
 /// `route` served by `handler` (one of `dispatch.rs`'s handlers).
@@ -103,9 +122,16 @@ pub fn build_router(state: AppState) -> Router {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for route in ROUTES {
         let route: &'static Route = route;
-        // Long routes get their own handler: its future is what thousands of waiting requests
-        // hold, so it is not sized by the other routes' paths.
-        let handler = if route.polling == Polling::RetryAfter {
+        // What a route needs from the configuration is checked here, once, not per request.
+        let handler = if let Some(why) = unmet(route, &state) {
+            tracing::warn!(route = route.id, "{why}: the route answers 501");
+            // 501 naming what is missing; no upstream call.
+            mount(route, move |_, _, _| async move {
+                ApiError::NotConfigured(why).render()
+            })
+        } else if route.polling == Polling::RetryAfter {
+            // Long routes get their own handler: its future is what thousands of waiting
+            // requests hold, so it is not sized by the other routes' paths.
             mount(route, crate::dispatch::dispatch_long)
         } else {
             mount(route, crate::dispatch::dispatch)
@@ -124,6 +150,13 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
+        // Innermost: a panic in a handler becomes a 500 problem (logged by the trace layer),
+        // not a dropped connection.
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::Internal("a handler panicked".to_owned()).render()
+            },
+        ))
         .layer(crate::telemetry::trace_layer())
         // Marked before the trace layer sees the request, so tokens never reach a log line.
         .layer(SetSensitiveRequestHeadersLayer::new([

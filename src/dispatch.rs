@@ -2,12 +2,12 @@
 //! to do, and never knows which endpoint it serves:
 //!
 //! 1. caller identity (`auth.rs`) — a 401 here means no upstream call;
-//! 2. path and query (`params.rs`), the headers the route's policies read (`Idempotency-Key`,
-//!    `Prefer`, `Accept`) and the JSON body (`edi-transcode`) — every problem a 400 before any
-//!    upstream call;
+//! 2. path and query (`params.rs`), the headers the route's policies read (`preferences.rs`)
+//!    and the body (bounded first: 413 before parsing; then `edi-transcode` or the EDIN codec)
+//!    — every problem a 400 before any upstream call — into an [`Exchange`];
 //! 3. the cache (`cache.rs`) when the route allows it, with single flight; or the polling loop
-//!    (`polling.rs`) when the upstream may answer "still working";
-//! 4. the upstream call (`upstream/`), then the reply shaped as the route says.
+//!    (`polling.rs`) when the upstream may answer "still working" (keys from `keys.rs`);
+//! 4. the upstream call (`upstream/`), then the reply shaped as the route says (`reply.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,106 +15,94 @@ use std::time::Duration;
 use axum::RequestPartsExt;
 use axum::body::Body as AxumBody;
 use axum::extract::{RawPathParams, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::app::AppState;
-use crate::cache::{CacheStatus, Fingerprint, PageCache, Rendered};
+use crate::cache::{CacheStatus, Rendered};
 use crate::error::ApiError;
+use crate::exchange::{Exchange, Payload};
+use crate::keys;
 use crate::params::{self, Args};
-use crate::polling::{PollKey, Prefer, Waited};
-use crate::reply::{accepted, render, respond, wants_file};
-use crate::routes::{Auth, Body, CachePolicy, Call, Reply, Route};
+use crate::polling::Waited;
+use crate::preferences::Prefer;
+use crate::preferences::Preferences;
+use crate::reply::{accepted, render, respond};
+use crate::routes::{Auth, BodyKind, CachePolicy, Call, ProtoBody, Route, Verb};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
 
 /// Largest request body accepted (a docflow batch is a few KB; templates carry documents).
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Larger ones get 413 before a byte is parsed.
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Serves `route` for one request.
-pub async fn dispatch(state: AppState, route: &'static Route, request: Request) -> Response {
+pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Request) -> Response {
     match handle(&state, route, request).await {
         Ok(response) => response,
         Err(e) => e.render(),
     }
 }
 
-/// Everything the upstream call needs, validated. Shared (`Arc`) with a polling loop, which
-/// repeats exactly this call: the same query, the same body bytes. (`Debug` shows no secret:
-/// the token is a `SecretString`.)
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    pub(crate) route: &'static Route,
-    pub(crate) args: Args,
-    /// The upstream query, with the `operationId` when the caller sent an `Idempotency-Key`.
-    pub(crate) query: Vec<(&'static str, String)>,
-    pub(crate) body: Option<Bytes>,
-    pub(crate) token: Option<SecretString>,
-    pub(crate) idempotency_key: Option<String>,
-    /// Our request path and query, for `Link` and `Location` headers.
-    pub(crate) uri: http::Uri,
-}
-
 /// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
 async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
-    match &ex.route.upstream {
-        Call::Diadoc(call) => {
+    match (&ex.route.upstream, &ex.payload) {
+        (Call::Diadoc(call), payload) => {
             state
                 .diadoc
                 .send(DiadocRequest {
-                    method: call.method.clone(),
+                    method: call.method.method(),
                     path: call.path,
                     query: &ex.query,
-                    body: ex.body.clone(),
+                    body: payload.bytes().cloned(),
                     token: ex.token.as_ref(),
                 })
                 .await
         }
-        Call::Edin(call) => {
+        (Call::Edin(call), payload) => {
             let Some(sid) = ex.token.as_ref() else {
                 return Err(UpstreamError::EdinSessionRejected);
             };
             state
                 .edin
                 .send(EdinRequest {
-                    method: call.method.clone(),
+                    method: call.method.method(),
                     path: call.path,
                     query: &ex.query,
-                    body: ex.body.clone(),
+                    body: payload.bytes().cloned(),
                     sid,
                 })
                 .await
         }
-        Call::EdinLogin => {
-            let body = ex.body.as_deref().unwrap_or_default();
-            let (email, password) = crate::edin::login_credentials(body)
-                .map_err(|e| UpstreamError::Unusable(e.to_string()))?;
-            let sid = state.edin.login(&email, &password).await?;
+        (Call::EdinLogin, Payload::Login(login)) => {
+            let sid = state.edin.login(&login.email, &login.password).await?;
             Ok(UpstreamReply {
                 status: http::StatusCode::OK,
                 retry_after: None,
                 body: Bytes::from(sid.expose_secret().to_owned()),
-                headers: HeaderMap::new(),
             })
         }
+        // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
+        (Call::EdinLogin, Payload::Empty | Payload::Bytes(_)) => Err(UpstreamError::Unusable(
+            "the login has no credentials".to_owned(),
+        )),
     }
 }
 
-/// Reads and checks the request (everything but the headers' policies) into an [`Exchange`];
-/// returns the headers the route's policies read. Every problem is an error before any upstream
-/// call.
+/// Reads and checks the request into an [`Exchange`] and the caller's [`Preferences`]. Every
+/// problem is an error before any upstream call.
 async fn prepare(
     state: &AppState,
     route: &'static Route,
     request: Request,
-) -> Result<(Exchange, HeaderMap), ApiError> {
+) -> Result<(Exchange, Preferences), ApiError> {
     let (mut parts, body) = request.into_parts();
     let token = match route.auth {
         Auth::CallerToken => Some(crate::auth::bearer_token(&parts.headers)?),
-        Auth::None => None,
+        Auth::DeveloperKey | Auth::None => None,
     };
     let args = {
         let captures: Vec<(String, String)> = match parts.extract::<RawPathParams>().await {
@@ -126,28 +114,25 @@ async fn prepare(
         };
         params::validate(route, &captures, parts.uri.query())?
     };
-    let idempotency_key = match route.idempotency {
-        Some(_) => params::idempotency_key(&parts.headers)?,
-        None => None,
-    };
+    let prefs = Preferences::read(route, &parts.headers)?;
     let mut query = args.upstream_query(route);
-    if let (Some(name), Some(key)) = (route.idempotency, &idempotency_key) {
+    if let (Some(name), Some(key)) = (route.idempotency, &prefs.idempotency_key) {
         query.push((name, key.clone()));
     }
-    let body = match &route.body {
-        Some(spec) => Some(read_body(state, spec, &args, &parts.headers, body).await?),
-        None => None,
+    let payload = match route.body() {
+        Some(kind) => read_body(state, kind, &args, &parts.headers, body).await?,
+        None => Payload::Empty,
     };
     let exchange = Exchange {
         route,
         args,
         query,
-        body,
+        payload,
         token,
-        idempotency_key,
+        idempotency_key: prefs.idempotency_key.clone(),
         uri: parts.uri,
     };
-    Ok((exchange, parts.headers))
+    Ok((exchange, prefs))
 }
 
 async fn handle(
@@ -155,18 +140,16 @@ async fn handle(
     route: &'static Route,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (exchange, headers) = prepare(state, route, request).await?;
-    let refresh = no_cache(&headers);
-    drop(headers);
-    let (rendered, cache_status) = match (route.cache, &exchange.token) {
-        (CachePolicy::PerCaller, Some(token)) if state.cache.enabled() => {
-            let key = PageCache::key(token, route, &exchange.args);
+    let (exchange, prefs) = prepare(state, route, request).await?;
+    let (rendered, cache_status) = match route.cache {
+        CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
             // small state of the branch it is in, not the largest future of any branch.
+            let key = keys::cache_key(&exchange);
             match Box::pin(
                 state
                     .cache
-                    .get_or_fetch(key, refresh, fetch(state, &exchange)),
+                    .get_or_fetch(key, prefs.no_cache, fetch(state, &exchange)),
             )
             .await
             {
@@ -175,7 +158,7 @@ async fn handle(
                 Err(shared) => return Ok(shared.render()),
             }
         }
-        _ => (
+        CachePolicy::None => (
             Arc::new(Box::pin(fetch(state, &exchange)).await?),
             CacheStatus::Miss,
         ),
@@ -197,7 +180,11 @@ async fn handle(
 /// of its own, because thousands of these wait at once (issue 6: 10,000 in under 100 MB): the
 /// request is read in a boxed step that frees its head and body before the wait, and a waiting
 /// request then holds its budget, its preferences and a pointer to the call it waits for.
-pub async fn dispatch_long(state: AppState, route: &'static Route, request: Request) -> Response {
+pub(crate) async fn dispatch_long(
+    state: AppState,
+    route: &'static Route,
+    request: Request,
+) -> Response {
     match Box::pin(prepare_long(&state, route, request)).await {
         Ok(call) => long_request(&state, call).await,
         Err(e) => e.render(),
@@ -218,18 +205,15 @@ async fn prepare_long(
     route: &'static Route,
     request: Request,
 ) -> Result<LongCall, ApiError> {
-    let (ex, headers) = prepare(state, route, request).await?;
-    let prefer = Prefer::from_headers(&headers)?;
-    let budget = prefer.budget(state.config.wait_default(), state.config.wait_max());
-    let file = match ex.route.reply {
-        Reply::MessageOrFile(view) => wants_file(&headers, &view)?,
-        _ => false,
-    };
+    let (ex, prefs) = prepare(state, route, request).await?;
+    let budget = prefs
+        .prefer
+        .budget(state.config.wait_default(), state.config.wait_max());
     Ok(LongCall {
         ex: Arc::new(ex),
-        prefer,
+        prefer: prefs.prefer,
         budget,
-        file,
+        file: prefs.file,
     })
 }
 
@@ -248,7 +232,7 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
     } else {
         // A POST without an operationId must not be re-sent after a transport failure: the
         // first one may have been applied (api.md, "operationId").
-        let repeatable = ex.route.upstream.method() == Method::GET || ex.idempotency_key.is_some();
+        let repeatable = ex.route.upstream.method() == Verb::Get || ex.idempotency_key.is_some();
         let st = state.clone();
         let attempt = move |call: Arc<Exchange>| {
             let st = st.clone();
@@ -256,7 +240,9 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
         };
         // Identical calls share the loop and its `Exchange` (the same token, route, query and
         // body: only the spelling of our own URL, used for `Location`, may differ).
-        let (watch, ex) = state.poller.join(polling_key(&ex), ex, repeatable, attempt);
+        let (watch, ex) = state
+            .poller
+            .join(keys::poll_key(&ex), ex, repeatable, attempt);
         (watch.wait(budget).await, ex)
     };
     let mut response = match waited {
@@ -285,37 +271,16 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
     response
 }
 
-/// Identical calls share a polling loop: same caller token, route, upstream query (with the
-/// `operationId`) and body bytes.
-fn polling_key(ex: &Exchange) -> PollKey {
-    let anonymous = SecretString::from(String::new());
-    let mut key = Fingerprint::new(ex.token.as_ref().unwrap_or(&anonymous), ex.route);
-    for (name, value) in &ex.query {
-        key.part(name.as_bytes());
-        key.part(value.as_bytes());
-    }
-    key.part(ex.body.as_deref().unwrap_or_default());
-    key.finish()
-}
-
-fn no_cache(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|d| d.trim().eq_ignore_ascii_case("no-cache"))
-}
-
-/// Reads the caller's JSON body and turns it into the upstream's: transcoded to protobuf
-/// (Diadoc, the route's item cap checked first) or re-spelt by the route's codec (EDIN).
+/// Reads the caller's body and turns it into the upstream's: bounded first (413), then
+/// transcoded to protobuf (Diadoc, the route's item cap checked first), re-spelt by the route's
+/// codec (EDIN), or read into typed credentials (EDIN's login).
 async fn read_body(
     state: &AppState,
-    spec: &Body,
+    kind: BodyKind,
     args: &Args,
     headers: &HeaderMap,
     body: AxumBody,
-) -> Result<Bytes, ApiError> {
+) -> Result<Payload, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -328,19 +293,38 @@ async fn read_body(
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let bytes = read_bounded(headers, body).await?;
+    match kind {
+        BodyKind::Json(json) => Ok(Payload::Bytes(Bytes::from((json.read)(&bytes, args)?))),
+        BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
+        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes)?)),
+    }
+}
+
+/// The whole body, at most [`MAX_BODY_BYTES`]: a `Content-Length` above it is refused before a
+/// byte is read, and a body that grows past it is refused as soon as it does (413 either way).
+async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::field(
-                "",
-                format!("the body must be JSON of at most {MAX_BODY_BYTES} bytes"),
-            )
-        })?;
-    let spec = match spec {
-        Body::Proto(spec) => spec,
-        Body::Json(json) => return Ok(Bytes::from((json.read)(&bytes, args)?)),
-    };
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        .map_err(|e| {
+            if e.into_inner().is::<http_body_util::LengthLimitError>() {
+                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+            } else {
+                ApiError::field("", "the body could not be read to its end")
+            }
+        })
+}
+
+/// A Diadoc body: JSON, the route's item cap, then protobuf.
+fn to_proto(state: &AppState, spec: ProtoBody, bytes: &[u8]) -> Result<Bytes, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
             code: edi_transcode::ProblemCode::InvalidJson,
@@ -368,14 +352,6 @@ async fn read_body(
 
 /// Calls the upstream and shapes its reply as the route says.
 async fn fetch(state: &AppState, ex: &Exchange) -> Result<Rendered, ApiError> {
-    if matches!(ex.route.upstream, Call::Diadoc(_))
-        && ex.route.auth == Auth::None
-        && !state.diadoc.has_client_id()
-    {
-        return Err(ApiError::NotConfigured(
-            "password login needs the gateway's developer key (EDI_GATEWAY_DIADOC_CLIENT_ID)",
-        ));
-    }
     let reply = send(state, ex).await?;
     render(state, ex, &reply, false)
 }

@@ -16,8 +16,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use edi_transcode::{FieldProblem, TranscodeError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::upstream::UpstreamError;
+use crate::upstream::{UpstreamError, UpstreamFailure};
 
 /// The media type of every error body (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -32,6 +33,9 @@ pub enum ApiError {
     /// No usable `Authorization: Bearer …` header.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// The body is larger than this many bytes (declared or sent); refused before parsing.
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
     /// The body is not JSON (`Content-Type`).
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -70,38 +74,6 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// What the upstream said when it refused a call.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpstreamFailure {
-    /// Which upstream answered (`diadoc`, `edin`).
-    pub service: &'static str,
-    /// The upstream's HTTP status.
-    pub status: u16,
-    /// `X-Diadoc-ErrorCode`, when sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// `X-Kontur-Trace-Id`, when sent: quote it to the upstream's support.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
-    /// The upstream's plain-text message (api.md: errors are UTF-8 text, not JSON).
-    pub message: String,
-}
-
-impl UpstreamFailure {
-    /// Our status for the upstream's: the caller's own problems (bad data, auth, access, missing
-    /// resource, conflict, subscription) pass through; anything else means the upstream or our
-    /// use of it is broken, which is a 502 for the caller.
-    pub fn status(&self) -> StatusCode {
-        match self.status {
-            400 | 401 | 402 | 403 | 404 | 409 | 429 => {
-                StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY)
-            }
-            _ => StatusCode::BAD_GATEWAY,
-        }
-    }
-}
-
 impl ApiError {
     /// A single-field validation problem.
     pub fn field(field: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -113,6 +85,7 @@ impl ApiError {
         match self {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -138,6 +111,11 @@ impl ApiError {
                 },
             ),
             Self::Unauthorized(why) => ("unauthorized", "Unauthorized", (*why).to_owned()),
+            Self::PayloadTooLarge(max) => (
+                "payload-too-large",
+                "Content too large",
+                format!("the body (Content-Length, or the bytes sent) must be at most {max} bytes"),
+            ),
             Self::UnsupportedMediaType => (
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -197,17 +175,28 @@ pub fn problem(field: impl Into<String>, detail: impl Into<String>) -> FieldProb
     }
 }
 
-/// The RFC 9457 body.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The RFC 9457 body of every error. Its OpenAPI schema (`Problem`) is derived from this type.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Problem, description = "RFC 9457 problem details.")]
+pub(crate) struct Problem<'a> {
+    /// A URI naming the kind of problem (`https://edi-gateway.dev/problems/<slug>`).
     #[serde(rename = "type")]
+    #[schema(format = "uri")]
     kind: String,
+    /// A short summary of the kind of problem.
     title: &'static str,
+    /// The HTTP status.
     status: u16,
+    /// What went wrong in this request.
     detail: String,
+    // One entry per field, parameter or header at fault (400). A `//` comment: utoipa renders
+    // a described inline field as an `allOf` with an object, which a string cannot satisfy.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(inline, required = false, nullable = false)]
     errors: Option<&'a [FieldProblem]>,
+    // What the upstream said, when it refused the call.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(inline, required = false, nullable = false)]
     upstream: Option<&'a UpstreamFailure>,
 }
 

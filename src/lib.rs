@@ -4,40 +4,53 @@
 //! # Layout — follow one request by opening the files in this order
 //!
 //! ```text
-//! request → router        app.rs        built from routes.rs (one entry per REST operation)
+//! request → router        app.rs          built from routes.rs (one entry per REST operation)
 //!         → dispatch.rs   the one handler: extract, validate, pick what the entry says
 //!         → auth.rs       caller's Bearer token → SecretString (never echoed)
-//!         → params.rs     path/query validation, renamed for the upstream
-//!         → cache.rs      moka, keyed by a hash of caller token + route + params; single flight
+//!         → params.rs     path/query validation by the rules in rules.rs, renamed for the upstream
+//!         → preferences.rs  the headers the policies read: Idempotency-Key, Prefer, Accept,
+//!                         Cache-Control
+//!         → exchange.rs   the validated request as the upstream call it becomes
+//!         → keys.rs       the cache key and the polling key (hashes; never a token in the clear)
+//!         → cache.rs      moka, per caller; single flight
 //!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call
 //!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/)
-//!           edin.rs       JSON ⇄ EDIN JSON (our types in edin/model.rs; the upstream's spelling)
+//!           edin_codec.rs JSON ⇄ EDIN JSON (caller input, the upstream's spelling, our replies)
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
 //!                         edin.rs: two-step login, SID cookie, session expiry
 //!         → reply.rs      the reply shaped as the route says (JSON, page, file, 201, 202)
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
 //!
-//! `openapi.rs` reads the same route table and serves `/openapi.json` and Swagger UI at `/docs`.
-//! `config.rs` holds the flags and `EDI_GATEWAY_*` variables; `telemetry.rs` the logging;
-//! `demo.rs` runs the gateway against the embedded sandbox (`crates/edi-sandbox`), which shares
-//! only the wire schema (`crates/edi-proto`) with the gateway.
+//! `openapi.rs` reads the same route table (and the same rules) and serves `/openapi.json` and
+//! Swagger UI at `/docs`. `config.rs` holds the flags and `EDI_GATEWAY_*` variables;
+//! `telemetry.rs` the logging; `demo.rs` (cargo feature `sandbox`, on by default) runs the
+//! gateway against the embedded sandbox (`crates/edi-sandbox`), which shares only the wire
+//! schema (`crates/edi-proto`) with the gateway.
+//!
+//! Only what the binary, the tests and the benches use is public (`app`, `config`, `openapi`,
+//! `telemetry`, `demo`); everything else is `pub(crate)`, so the compiler reports dead code.
 
 pub mod app;
-pub mod auth;
-pub mod cache;
+mod auth;
+mod cache;
 pub mod config;
+#[cfg(feature = "sandbox")]
 pub mod demo;
-pub mod dispatch;
-pub mod edin;
-pub mod error;
+mod dispatch;
+mod edin_codec;
+mod error;
+mod exchange;
+mod keys;
 pub mod openapi;
-pub mod params;
-pub mod polling;
-pub mod reply;
-pub mod routes;
+mod params;
+mod polling;
+mod preferences;
+mod reply;
+mod routes;
+mod rules;
 pub mod telemetry;
-pub mod upstream;
+mod upstream;
 
 pub use app::{AppState, build_router, serve};
 pub use config::Config;

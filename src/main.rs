@@ -1,8 +1,11 @@
-//! The `edi-gateway` binary: `serve`, `demo`, `sandbox` or `openapi`. Each subcommand is a few lines that
-//! hand over to the library.
+//! The `edi-gateway` binary: `serve`, `demo`, `sandbox` or `openapi`. Each subcommand is a few
+//! lines that hand over to the library. `demo` and `sandbox` exist only with the `sandbox` cargo
+//! feature (on by default; the container image is built without it).
 
 use clap::{Parser, Subcommand};
-use edi_gateway::{AppState, Config, app, demo, telemetry};
+#[cfg(feature = "sandbox")]
+use edi_gateway::demo;
+use edi_gateway::{AppState, Config, app, telemetry};
 use tokio::net::TcpListener;
 
 /// JSON REST gateway for Kontur Diadoc and EDIN.
@@ -18,12 +21,14 @@ enum Command {
     /// Run the gateway against the configured upstreams.
     Serve(Config),
     /// Run the gateway against the embedded sandbox, with demo users and data.
+    #[cfg(feature = "sandbox")]
     Demo {
         /// Address for the gateway.
         #[arg(long, env = "EDI_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
     },
     /// Run only the sandbox: a local simulator of the upstream APIs.
+    #[cfg(feature = "sandbox")]
     Sandbox {
         /// Address for the sandbox.
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -49,7 +54,9 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::build(config)?;
             app::serve(listener, state, app::shutdown_signal()).await?;
         }
+        #[cfg(feature = "sandbox")]
         Command::Demo { listen } => demo::run(listen).await?,
+        #[cfg(feature = "sandbox")]
         Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
         Command::Openapi => {}
     }

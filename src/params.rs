@@ -9,6 +9,7 @@ use edi_transcode::{FieldProblem, ProblemCode};
 
 use crate::error::{ApiError, problem};
 use crate::routes::{Call, In, Param, ParamKind, Route, Target};
+use crate::rules::{BOX_ID, CURSOR, DATE, FILTER_CATEGORY, GUID, TEXT, integer};
 
 /// Validated parameter values, in the route's declaration order.
 #[derive(Debug, Default)]
@@ -42,7 +43,11 @@ impl Args {
             match param.kind {
                 ParamKind::Flag if value == "false" => {}
                 ParamKind::Flag => query.push((name, String::new())),
-                ParamKind::Date => query.push((name, to_upstream_date(value))),
+                ParamKind::Date => {
+                    if let Some(date) = to_upstream_date(value) {
+                        query.push((name, date));
+                    }
+                }
                 ParamKind::Mapped(pairs) => {
                     if let Some((_, code)) = pairs.iter().find(|(ours, _)| ours == value) {
                         query.push((name, (*code).to_owned()));
@@ -58,36 +63,6 @@ impl Args {
     pub fn int(&self, name: &str) -> Option<i64> {
         self.get(name).and_then(|v| v.parse().ok())
     }
-}
-
-/// The caller's `Idempotency-Key` header: 1 to 100 letters, digits, `-` or `_` (so it can be
-/// sent upstream as Diadoc's `operationId` query value unchanged). At most one.
-pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
-    const NAME: &str = "Idempotency-Key";
-    let mut values = headers.get_all(NAME).iter();
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(ApiError::Invalid(vec![FieldProblem {
-            field: NAME.to_owned(),
-            code: ProblemCode::Duplicate,
-            detail: "given more than once".to_owned(),
-            allowed: None,
-        }]));
-    }
-    let key = value.to_str().unwrap_or_default();
-    let valid = (1..=100).contains(&key.len())
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        return Err(ApiError::field(
-            NAME,
-            "must be 1 to 100 characters of letters, digits, '-' or '_'",
-        ));
-    }
-    Ok(Some(key.to_owned()))
 }
 
 /// Checks path captures and the raw query string against `route`.
@@ -163,8 +138,11 @@ pub fn validate(
     }
 
     for (a, b) in route.exclusive {
-        if args.get(a).is_some() && args.get(b).is_some() {
-            problems.push(problem(*a, format!("cannot be combined with `{b}`")));
+        if args.get(a.name).is_some() && args.get(b.name).is_some() {
+            problems.push(problem(
+                a.name,
+                format!("cannot be combined with `{}`", b.name),
+            ));
         }
     }
     if problems.is_empty() {
@@ -191,46 +169,27 @@ fn one_of<'a>(
     })
 }
 
-/// Validates and normalises one value.
-fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
+/// Validates and normalises one value, by the rules in `rules.rs` (which the OpenAPI document
+/// shows too).
+pub(crate) fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
     let bad = |detail: String| problem(param.name, detail);
     match param.kind {
-        ParamKind::Guid => {
-            if is_guid(raw) {
-                Ok(raw.to_ascii_lowercase())
-            } else {
-                Err(bad(
-                    "must be a GUID like 997818e1-9420-4f8f-857f-c86fb070d0a7".to_owned(),
-                ))
-            }
-        }
-        ParamKind::BoxId => {
-            let hex32 = raw
-                .strip_suffix("@diadoc.ru")
-                .filter(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-            if is_guid(raw) || hex32.is_some() {
-                Ok(raw.to_ascii_lowercase())
-            } else {
-                Err(bad(
-                    "must be a box id: a GUID (boxIdGuid) or 32 hex digits + @diadoc.ru".to_owned(),
-                ))
-            }
-        }
-        ParamKind::Cursor => {
-            // Opaque to us (api.md, "Identifiers"), but bounded and printable so it cannot smuggle
-            // anything into the upstream query or our Link header.
-            if !raw.is_empty() && raw.len() <= 256 && raw.bytes().all(|b| b.is_ascii_graphic()) {
-                Ok(raw.to_owned())
-            } else {
-                Err(bad(
-                    "must be a `nextAfter` value from a previous page".to_owned()
-                ))
-            }
-        }
+        ParamKind::Guid if GUID.is_match(raw) => Ok(raw.to_ascii_lowercase()),
+        ParamKind::Guid => Err(bad(
+            "must be a GUID like 997818e1-9420-4f8f-857f-c86fb070d0a7".to_owned(),
+        )),
+        ParamKind::BoxId if BOX_ID.is_match(raw) => Ok(raw.to_ascii_lowercase()),
+        ParamKind::BoxId => Err(bad(
+            "must be a box id: a GUID (boxIdGuid) or 32 hex digits + @diadoc.ru".to_owned(),
+        )),
+        ParamKind::Cursor if CURSOR.is_match(raw) => Ok(raw.to_owned()),
+        ParamKind::Cursor => Err(bad(
+            "must be a `nextAfter` value from a previous page".to_owned(),
+        )),
         ParamKind::Mapped(pairs) => one_of(param, raw, pairs.iter().map(|(ours, _)| *ours)),
         ParamKind::Enum(allowed) => one_of(param, raw, allowed.iter().copied()),
-        ParamKind::Int { min, max } => match raw.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+        ParamKind::Int { min, max } => match integer(raw) {
+            Some(n) if (min..=max).contains(&n) => Ok(n.to_string()),
             _ => Err(FieldProblem {
                 field: param.name.to_owned(),
                 code: ProblemCode::OutOfRange,
@@ -240,81 +199,42 @@ fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
         },
         ParamKind::Text { max } => {
             let len = raw.chars().count();
-            if len == 0 || len > max || raw.chars().any(char::is_control) {
+            if len == 0 || len > max || !TEXT.is_match(raw) {
                 Err(bad(format!("must be 1 to {max} printable characters")))
             } else {
                 Ok(raw.to_owned())
             }
         }
-        ParamKind::FilterCategory => {
-            if is_filter_category(raw) {
-                Ok(raw.to_owned())
-            } else {
-                Err(bad(
-                    "must be <DocumentType>.<DocumentClass><DocumentStatus>, e.g. Any.Inbound or Any.OutboundNotFinished"
-                        .to_owned(),
-                ))
-            }
-        }
-        ParamKind::Date => {
-            if is_iso_date(raw) {
-                Ok(raw.to_owned())
-            } else {
-                Err(bad("must be a date YYYY-MM-DD".to_owned()))
-            }
-        }
-        ParamKind::Ticks => match raw.parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(n.to_string()),
+        ParamKind::FilterCategory if FILTER_CATEGORY.is_match(raw) => Ok(raw.to_owned()),
+        ParamKind::FilterCategory => Err(bad(
+            "must be <DocumentType>.<DocumentClass><DocumentStatus>, e.g. Any.Inbound or Any.OutboundNotFinished"
+                .to_owned(),
+        )),
+        ParamKind::Date => match calendar_date(raw) {
+            Some(date) => Ok(date.to_string()),
+            None => Err(bad("must be a calendar date YYYY-MM-DD".to_owned())),
+        },
+        ParamKind::Ticks => match integer(raw) {
+            Some(n) if n >= 0 => Ok(n.to_string()),
             _ => Err(bad("must be a non-negative integer (.NET ticks)".to_owned())),
         },
         ParamKind::Flag => match raw {
-            "true" | "" => Ok("true".to_owned()),
-            "false" => Ok("false".to_owned()),
+            "true" | "false" => Ok(raw.to_owned()),
             _ => Err(bad("must be true or false".to_owned())),
         },
     }
 }
 
-/// 8-4-4-4-12 hex digits (api.md, "Identifiers").
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
-/// `<DocumentType>.<DocumentClass><DocumentStatus>`; the status list is long and grows
-/// (api.md, GetDocuments), so only the shape and the four classes are checked here.
-fn is_filter_category(s: &str) -> bool {
-    let Some((doc_type, rest)) = s.split_once('.') else {
-        return false;
-    };
-    let type_ok = !doc_type.is_empty()
-        && doc_type.len() <= 64
-        && doc_type
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    let status = ["Inbound", "Outbound", "Internal", "Proxy"]
-        .iter()
-        .find_map(|class| rest.strip_prefix(class));
-    type_ok
-        && status.is_some_and(|st| st.len() <= 64 && st.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(y), Some(m), Some(d)) if y >= 1 && (1..=12).contains(&m) && (1..=31).contains(&d))
+/// A real calendar date in the `YYYY-MM-DD` shape ([`DATE`]): `2024-02-31` is not one.
+fn calendar_date(raw: &str) -> Option<jiff::civil::Date> {
+    DATE.is_match(raw)
+        .then(|| raw.parse::<jiff::civil::Date>().ok())
+        .flatten()
 }
 
 /// `YYYY-MM-DD` → `DD.MM.YYYY`, the upstream's spelling (api.md, GetDocuments).
-fn to_upstream_date(iso: &str) -> String {
-    format!("{}.{}.{}", &iso[8..10], &iso[5..7], &iso[0..4])
+fn to_upstream_date(iso: &str) -> Option<String> {
+    calendar_date(iso).map(|d| d.strftime("%d.%m.%Y").to_string())
 }
 
 #[cfg(test)]
@@ -379,6 +299,36 @@ mod tests {
     }
 
     #[test]
+    fn impossible_dates_are_400s_and_never_sent_upstream() {
+        for bad in [
+            "2024-02-30",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "24-01-01",
+        ] {
+            let Err(ApiError::Invalid(p)) = validate(
+                &LIST_DOCUMENTS,
+                &path(BOX),
+                Some(&format!("filterCategory=Any.Inbound&toDocumentDate={bad}")),
+            ) else {
+                panic!("{bad} was accepted");
+            };
+            assert_eq!(p[0].field, "toDocumentDate", "{bad}");
+        }
+        let leap = validate(
+            &LIST_DOCUMENTS,
+            &path(BOX),
+            Some("filterCategory=Any.Inbound&toDocumentDate=2024-02-29"),
+        )
+        .expect("a leap day is a date");
+        assert!(
+            leap.upstream_query(&LIST_DOCUMENTS)
+                .contains(&("toDocumentDate", "29.02.2024".to_owned()))
+        );
+    }
+
+    #[test]
     fn count_out_of_range_and_missing_filter_are_400s() {
         let Err(ApiError::Invalid(p)) = validate(&LIST_DOCUMENTS, &path(BOX), Some("count=101"))
         else {
@@ -395,7 +345,7 @@ mod tests {
             "Any.OutboundNotFinished",
             "UniversalTransferDocument.InternalFinished",
         ] {
-            assert!(is_filter_category(ok), "{ok}");
+            assert!(FILTER_CATEGORY.is_match(ok), "{ok}");
         }
         for bad in [
             "Any",
@@ -404,7 +354,7 @@ mod tests {
             "Any.Inbound Not",
             "Any.Inbound-x",
         ] {
-            assert!(!is_filter_category(bad), "{bad}");
+            assert!(!FILTER_CATEGORY.is_match(bad), "{bad}");
         }
     }
 }

@@ -1,22 +1,59 @@
-//! Shaping replies: a finished upstream reply becomes our response as the route's [`Reply`]
-//! says (JSON, a page with `nextAfter` and `Link`, `201 Created`, a file chosen by `Accept`), and
-//! a still-running long request becomes `202 Accepted`. `dispatch.rs` decides *when*; this
+//! Shaping replies: a finished upstream reply becomes our response as the route's call says
+//! (`DiadocReply`: JSON, a page with `nextAfter` and `Link`, `201 Created`, a file chosen by
+//! `Accept`, a token; `JsonReply` for EDIN), and a still-running long request becomes
+//! `202 Accepted`. The gateway's own bodies (`TokenReply`, `Pending`) are Rust types whose
+//! OpenAPI schemas are derived from them (`ToSchema`), like the problem body in `error.rs`. `dispatch.rs` decides *when*; this
 //! module only decides *what the caller sees*.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use edi_transcode::PageFacts;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::cache::Rendered;
-use crate::dispatch::Exchange;
 use crate::error::ApiError;
+use crate::exchange::Exchange;
 use crate::params::Args;
-use crate::routes::{Call, FileView, Page, Reply, Route};
+use crate::routes::{Call, DiadocReply, FileView, In, Page};
 use crate::upstream::UpstreamReply;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The reply of the login routes.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Token)]
+pub(crate) struct TokenReply<'a> {
+    /// The session token: send it as `Authorization: Bearer <token>`.
+    pub(crate) token: &'a str,
+}
+
+/// The body of a `202 Accepted`: a long request still running upstream.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Pending, description = "A long request still running upstream.")]
+pub(crate) struct Pending<'a> {
+    // Always `pending`. (Not a `///` doc: utoipa would wrap the inlined enum in an `allOf` with
+    // an object.)
+    #[schema(inline)]
+    pub(crate) status: PendingStatus,
+    /// Seconds to wait before repeating.
+    #[schema(minimum = 0)]
+    pub(crate) retry_after: u64,
+    /// The `Idempotency-Key` to repeat the request with, if any.
+    #[schema(required = true)]
+    pub(crate) idempotency_key: Option<&'a str>,
+}
+
+/// The state a 202 reports.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum PendingStatus {
+    /// The upstream is still working.
+    Pending,
+}
 
 /// Shapes a finished upstream reply as the route says; `file`: the caller asked (`Accept`) for
 /// the route's file view.
@@ -26,77 +63,66 @@ pub(crate) fn render(
     reply: &UpstreamReply,
     file: bool,
 ) -> Result<Rendered, ApiError> {
-    let route = ex.route;
-    let json = |status: StatusCode, body: Vec<u8>| Rendered {
+    match &ex.route.upstream {
+        Call::Diadoc(call) => render_diadoc(state, ex, &call.reply, reply, file),
+        Call::Edin(call) => Ok(json(call.reply.status, (call.reply.read)(&reply.body)?)),
+        Call::EdinLogin => token(reply),
+    }
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Rendered {
+    Rendered {
         status,
         content_type: JSON,
         body: Bytes::from(body),
         headers: Vec::new(),
-    };
-    match route.reply {
-        Reply::Token => {
-            let token = std::str::from_utf8(&reply.body)
-                .map_err(|_| ApiError::BadGateway("the token is not UTF-8".to_owned()))?
-                .trim();
-            if token.is_empty() {
-                return Err(ApiError::BadGateway("empty token".to_owned()));
-            }
-            let body = serde_json::to_vec(&serde_json::json!({ "token": token }))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(json(StatusCode::OK, body))
-        }
-        Reply::Json(j) => Ok(json(j.status, (j.read)(&reply.body)?)),
-        Reply::Message => {
-            let message = response_message(route)?;
-            Ok(json(
-                StatusCode::OK,
-                state.transcoder.to_json(message, &reply.body)?,
-            ))
-        }
-        Reply::Created | Reply::MessageOrFile(_) if reply.body.is_empty() => {
+    }
+}
+
+/// `{"token": "…"}` from a plain-text token.
+fn token(reply: &UpstreamReply) -> Result<Rendered, ApiError> {
+    let token = std::str::from_utf8(&reply.body)
+        .map_err(|_| ApiError::BadGateway("the token is not UTF-8".to_owned()))?
+        .trim();
+    if token.is_empty() {
+        return Err(ApiError::BadGateway("empty token".to_owned()));
+    }
+    let body =
+        serde_json::to_vec(&TokenReply { token }).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(json(StatusCode::OK, body))
+}
+
+fn render_diadoc(
+    state: &AppState,
+    ex: &Exchange,
+    shape: &DiadocReply,
+    reply: &UpstreamReply,
+    file: bool,
+) -> Result<Rendered, ApiError> {
+    match *shape {
+        DiadocReply::Token => token(reply),
+        DiadocReply::Message(message) => Ok(json(
+            StatusCode::OK,
+            state.transcoder.to_json(message, &reply.body)?,
+        )),
+        DiadocReply::Created(_) | DiadocReply::MessageOrFile(_) if reply.body.is_empty() => {
             // Both messages have required fields, so an empty body is no result at all.
             Err(ApiError::BadGateway(
                 "the upstream finished with an empty reply".to_owned(),
             ))
         }
-        Reply::Created => {
-            let message = response_message(route)?;
-            Ok(json(
-                StatusCode::CREATED,
-                state.transcoder.to_json(message, &reply.body)?,
-            ))
-        }
-        Reply::MessageOrFile(view) if file => {
-            let message = response_message(route)?;
-            let decoded = state.transcoder.decode(message, &reply.body)?;
-            let bytes = decoded
-                .get_field_by_name(view.field)
-                .and_then(|v| v.as_bytes().cloned())
-                .ok_or_else(|| ApiError::BadGateway(format!("the reply has no {}", view.field)))?;
-            let mut name = view.file_name.to_owned();
-            for (param, value) in &ex.args.values {
-                name = name.replace(&format!("{{{}}}", param.name), value);
-            }
-            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(Rendered {
-                status: StatusCode::OK,
-                content_type: HeaderValue::from_static(view.media_type),
-                body: bytes,
-                headers: vec![(header::CONTENT_DISPOSITION, disposition)],
-            })
-        }
-        Reply::MessageOrFile(_) => {
-            let message = response_message(route)?;
-            Ok(json(
-                StatusCode::OK,
-                state.transcoder.to_json(message, &reply.body)?,
-            ))
-        }
-        Reply::Page(page) => {
-            let message = response_message(route)?;
+        DiadocReply::Created(message) => Ok(json(
+            StatusCode::CREATED,
+            state.transcoder.to_json(message, &reply.body)?,
+        )),
+        DiadocReply::MessageOrFile(view) if file => file_view(state, ex, &view, reply),
+        DiadocReply::MessageOrFile(view) => Ok(json(
+            StatusCode::OK,
+            state.transcoder.to_json(view.message, &reply.body)?,
+        )),
+        DiadocReply::Page(page) => {
             let facts = state.transcoder.page_facts(
-                message,
+                page.message,
                 &reply.body,
                 page.items,
                 page.key,
@@ -111,7 +137,7 @@ pub(crate) fn render(
                 StatusCode::OK,
                 state
                     .transcoder
-                    .to_json_with(message, &reply.body, &extra)?,
+                    .to_json_with(page.message, &reply.body, &extra)?,
             );
             if let Some(link) = next.as_deref().and_then(|k| next_link(ex, &page, k)) {
                 rendered.headers.push((header::LINK, link));
@@ -121,12 +147,30 @@ pub(crate) fn render(
     }
 }
 
-fn response_message(route: &Route) -> Result<&'static str, ApiError> {
-    match &route.upstream {
-        Call::Diadoc(call) => call.response,
-        Call::Edin(_) | Call::EdinLogin => None,
+/// One `bytes` field of the reply as the body, with its media type and a file name.
+fn file_view(
+    state: &AppState,
+    ex: &Exchange,
+    view: &FileView,
+    reply: &UpstreamReply,
+) -> Result<Rendered, ApiError> {
+    let decoded = state.transcoder.decode(view.message, &reply.body)?;
+    let bytes = decoded
+        .get_field_by_name(view.field)
+        .and_then(|v| v.as_bytes().cloned())
+        .ok_or_else(|| ApiError::BadGateway(format!("the reply has no {}", view.field)))?;
+    let mut name = view.file_name.to_owned();
+    for (param, value) in &ex.args.values {
+        name = name.replace(&format!("{{{}}}", param.name), value);
     }
-    .ok_or_else(|| ApiError::Internal(format!("route {} has no response message", route.id)))
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Rendered {
+        status: StatusCode::OK,
+        content_type: HeaderValue::from_static(view.media_type),
+        body: bytes,
+        headers: vec![(header::CONTENT_DISPOSITION, disposition)],
+    })
 }
 
 /// The cursor for the next page: the last item's key, unless this page is the last one. The
@@ -135,9 +179,8 @@ fn response_message(route: &Route) -> Result<&'static str, ApiError> {
 /// where the reply has a `HasMoreResults` flag, a `false` there ends it too.
 fn next_cursor(facts: &PageFacts, page: &Page, args: &Args) -> Option<String> {
     let size = page
-        .size_param
-        .and_then(|p| args.get(p))
-        .and_then(|v| v.parse::<i64>().ok())
+        .size
+        .and_then(|p| args.int(p.name))
         .unwrap_or(page.default_size);
     if facts.items == 0 || i64::try_from(facts.items).unwrap_or(i64::MAX) < size {
         return None;
@@ -152,11 +195,11 @@ fn next_cursor(facts: &PageFacts, page: &Page, args: &Args) -> Option<String> {
 fn next_link(ex: &Exchange, page: &Page, key: &str) -> Option<HeaderValue> {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (param, value) in &ex.args.values {
-        if param.location == crate::routes::In::Query && param.name != page.cursor_param {
+        if param.location == In::Query && param.name != page.cursor.name {
             query.append_pair(param.name, value);
         }
     }
-    query.append_pair(page.cursor_param, key);
+    query.append_pair(page.cursor.name, key);
     HeaderValue::from_str(&format!(
         "<{}?{}>; rel=\"next\"",
         ex.uri.path(),
@@ -179,12 +222,13 @@ pub(crate) fn respond(rendered: &Rendered) -> Response {
 /// `202 Accepted`: the upstream is still working. The caller repeats the same request (same
 /// body, same `Idempotency-Key`) after `Retry-After` seconds; nothing is kept here meanwhile.
 pub(crate) fn accepted(ex: &Exchange, retry_after: u64) -> Response {
-    let body = serde_json::json!({
-        "status": "pending",
-        "retryAfter": retry_after,
-        "idempotencyKey": ex.idempotency_key,
-    });
-    let mut response = (StatusCode::ACCEPTED, body.to_string()).into_response();
+    let body = serde_json::to_vec(&Pending {
+        status: PendingStatus::Pending,
+        retry_after,
+        idempotency_key: ex.idempotency_key.as_deref(),
+    })
+    .unwrap_or_default();
+    let mut response = (StatusCode::ACCEPTED, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, JSON);
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -198,45 +242,4 @@ pub(crate) fn accepted(ex: &Exchange, retry_after: u64) -> Response {
         headers.insert(header::LOCATION, location);
     }
     response
-}
-
-/// Whether the caller's `Accept` prefers the route's file over JSON. JSON is the default (no
-/// `Accept`, or a tie with a wildcard); a media type named explicitly beats a wildcard at the
-/// same quality; `Accept` naming neither is a 406.
-pub(crate) fn wants_file(headers: &HeaderMap, view: &FileView) -> Result<bool, ApiError> {
-    let mut json = None;
-    let mut file = None;
-    let mut wildcard: Option<u16> = None;
-    let mut any_accept = false;
-    for value in headers.get_all(header::ACCEPT) {
-        any_accept = true;
-        for range in value.to_str().unwrap_or_default().split(',') {
-            let mut parts = range.split(';');
-            let media = parts.next().unwrap_or_default().trim();
-            // Quality in thousandths (RFC 9110 §12.4.2: at most three decimals).
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
-            if media.eq_ignore_ascii_case("application/json") {
-                json = Some(q);
-            } else if media.eq_ignore_ascii_case(view.media_type) {
-                file = Some(q);
-            } else if media == "*/*" || media.eq_ignore_ascii_case("application/*") {
-                wildcard = Some(wildcard.map_or(q, |w| w.max(q)));
-            }
-        }
-    }
-    if !any_accept {
-        return Ok(false);
-    }
-    let json_q = json.or(wildcard).unwrap_or(0);
-    let file_q = file.or(wildcard).unwrap_or(0);
-    if json_q == 0 && file_q == 0 {
-        return Err(ApiError::NotAcceptable(vec![
-            "application/json",
-            view.media_type,
-        ]));
-    }
-    Ok(file_q > json_q || (file_q == json_q && file.is_some() && json.is_none()))
 }

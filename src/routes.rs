@@ -1,22 +1,35 @@
 //! THE route table: one [`Route`] value per REST operation. The router (`app.rs`), the one
-//! handler (`dispatch.rs`) and, later, the OpenAPI document all read these values; no other file
-//! writes a path string or decides per endpoint what to call upstream.
+//! handler (`dispatch.rs`), the OpenAPI document (`openapi.rs`), the demo and the tests all read
+//! these values; no other file writes a path string or decides per endpoint what to call
+//! upstream.
 //!
 //! A route is data, in the manner of linkerd's routes: what the caller sends (method, path,
-//! parameters, body), which upstream call that becomes, how the reply is shaped, and the cache
-//! and polling policies. An endpoint quirk becomes a field here, never a second handler.
-//! Entries live by upstream in `routes/diadoc.rs` (and `routes/edin.rs`).
+//! parameters), which upstream call that becomes (with its body and reply shapes, so a Diadoc
+//! call cannot carry an EDIN codec nor a reply without its message), and the cache and polling
+//! policies. An endpoint quirk becomes a field here, never a second handler. Entries live by
+//! upstream in `routes/diadoc.rs` and `routes/edin.rs`, each written as
+//! `Route { …, ..Route::new(id, verb, path, call) }`.
+//!
+//! What the types cannot hold together, one test does: `routes/audit.rs` walks [`ROUTES`] and
+//! checks every cross-reference (parameters named in pages and exclusive pairs, path
+//! placeholders, proto messages and fields against the descriptor pool, file-name
+//! placeholders), failing with the route's id.
 
 pub mod diadoc;
 pub mod edin;
 
+#[cfg(test)]
+mod audit;
+
 use http::{Method, StatusCode};
 
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::Schema;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 
 use crate::error::ApiError;
 use crate::params::Args;
+pub use crate::upstream::Service;
 
 /// Every route the gateway serves, in the order the docs list them.
 pub const ROUTES: &[&Route] = &[
@@ -37,33 +50,29 @@ pub const ROUTES: &[&Route] = &[
     &edin::DELETE_STEP,
 ];
 
-/// One REST operation and everything needed to serve and document it.
+/// One REST operation and everything needed to serve and document it. Write an entry as
+/// `Route { summary, description, …, ..Route::new(id, verb, path, call) }`: [`Route::new`] holds
+/// the defaults (caller's token, no parameters, no cache, no polling).
 #[derive(Debug)]
 pub struct Route {
     /// Stable id: the OpenAPI `operationId`, the `route` field in logs, the cache-key prefix.
     pub id: &'static str,
-    /// Which upstream this operation fronts (the OpenAPI tag).
-    pub service: Service,
     /// REST method.
-    pub method: Method,
+    pub method: Verb,
     /// REST path in axum syntax (`/v1/diadoc/boxes/{boxId}/counteragents`).
     pub path: &'static str,
     /// One line for API users.
     pub summary: &'static str,
     /// Longer text for API users (Swagger description).
     pub description: &'static str,
-    /// What the caller must present.
+    /// What the caller must present, and what the gateway must hold, to call it.
     pub auth: Auth,
     /// Path and query parameters, with validation and the upstream name of each.
     pub params: &'static [Param],
     /// Parameter pairs that must not be sent together (api.md: `query` with `afterIndexKey`).
-    pub exclusive: &'static [(&'static str, &'static str)],
-    /// The JSON body the caller sends, if any.
-    pub body: Option<Body>,
-    /// The upstream call this operation becomes.
+    pub exclusive: &'static [(&'static Param, &'static Param)],
+    /// The upstream call this operation becomes, with its body and reply shapes.
     pub upstream: Call,
-    /// How the upstream reply becomes ours.
-    pub reply: Reply,
     /// Whether replies may be cached, and how.
     pub cache: CachePolicy,
     /// Whether the upstream may answer "still working", and what the gateway does then.
@@ -73,32 +82,79 @@ pub struct Route {
     pub idempotency: Option<&'static str>,
 }
 
-/// The upstream services.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// Kontur Diadoc (protobuf).
-    Diadoc,
-    /// EDIN bdoc (JSON with a session cookie).
-    Edin,
-}
+impl Route {
+    /// An entry with the defaults: the caller's token, no parameters, no cache, no polling, no
+    /// idempotency key, and no text (the audit test requires a summary and a description).
+    pub const fn new(id: &'static str, method: Verb, path: &'static str, upstream: Call) -> Self {
+        Self {
+            id,
+            method,
+            path,
+            summary: "",
+            description: "",
+            auth: Auth::CallerToken,
+            params: &[],
+            exclusive: &[],
+            upstream,
+            cache: CachePolicy::None,
+            polling: Polling::None,
+            idempotency: None,
+        }
+    }
 
-impl Service {
-    /// The name used in tags, logs and problem bodies.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Diadoc => "diadoc",
-            Self::Edin => "edin",
+    /// The upstream this operation fronts (the OpenAPI tag), from its call.
+    pub const fn service(&self) -> Service {
+        self.upstream.service()
+    }
+
+    /// The caller's body, if the route takes one.
+    pub fn body(&self) -> Option<BodyKind> {
+        match &self.upstream {
+            Call::Diadoc(c) => c.body.map(BodyKind::Proto),
+            Call::Edin(c) => c.body.map(BodyKind::Json),
+            Call::EdinLogin => Some(BodyKind::EdinLogin),
         }
     }
 }
 
-/// Who the caller must be.
+/// HTTP methods of routes and upstream calls. Our own enum, matched exhaustively wherever a
+/// method is turned into something else (the router's filter, the document's path item), so a
+/// method cannot silently become a GET; and a plain `Copy` value, so entries stay constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// DELETE.
+    Delete,
+}
+
+impl Verb {
+    /// The HTTP method.
+    pub const fn method(self) -> Method {
+        match self {
+            Self::Get => Method::GET,
+            Self::Post => Method::POST,
+            Self::Put => Method::PUT,
+            Self::Delete => Method::DELETE,
+        }
+    }
+}
+
+/// Who the caller must be, and what the gateway must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
     /// `Authorization: Bearer <upstream token>` is required; it is passed upstream, never cached
     /// in the clear, and never echoed.
     CallerToken,
-    /// No caller credential: the gateway's own developer key is enough (logging in).
+    /// No caller credential, but the gateway's own Diadoc developer key must be configured
+    /// (api.md, Authenticate: the password login needs `ddauth_api_client_id`). Checked when the
+    /// router is built: without a key the route answers 501 and a warning is logged once.
+    DeveloperKey,
+    /// No credential at all (EDIN's login).
     None,
 }
 
@@ -173,18 +229,35 @@ pub enum ParamKind {
     Flag,
 }
 
-/// The caller's JSON body.
+/// The kind of body a route takes, for the handler and the document.
 #[derive(Debug, Clone, Copy)]
-pub enum Body {
+pub enum BodyKind {
     /// Transcoded into a Diadoc protobuf message (`edi-transcode`).
     Proto(ProtoBody),
-    /// Read as a Rust type and re-spelt for EDIN (`edin.rs`).
+    /// Read as a Rust type and re-spelt for EDIN (`edin_codec`).
     Json(JsonBody),
+    /// EDIN's login credentials, read into typed values (`edin_codec::Credentials`).
+    EdinLogin,
 }
 
 /// Registers a type's OpenAPI schema (and the schemas it refers to) and returns a reference to
-/// it: `edin::schema_of::<T>` for a `utoipa::ToSchema` type.
+/// it: [`schema_of::<T>`](schema_of) for a `utoipa::ToSchema` type.
 pub type SchemaFn = fn(&mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema>;
+
+/// Registers `T`'s schema and the ones it refers to; returns a `$ref` to it.
+pub fn schema_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    T::schemas(out);
+    out.push((T::name().into_owned(), T::schema()));
+    Ref::from_schema_name(T::name()).into()
+}
+
+/// An array of `T`.
+pub fn list_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(schema_of::<T>(out))
+        .build()
+        .into()
+}
 
 /// A JSON body read as a Rust type.
 #[derive(Debug, Clone, Copy)]
@@ -217,7 +290,8 @@ pub struct ProtoBody {
     pub max_items: Option<(&'static str, usize)>,
 }
 
-/// The upstream call an operation becomes.
+/// The upstream call an operation becomes. Each kind carries the body and reply shapes its
+/// upstream speaks, so a Diadoc call cannot name an EDIN codec and vice versa.
 #[derive(Debug)]
 pub enum Call {
     /// One Diadoc HTTP call.
@@ -225,17 +299,26 @@ pub enum Call {
     /// One EDIN bdoc HTTP call.
     Edin(EdinCall),
     /// EDIN's two-step login (`POST /bdoc/auth_uuid`, then `POST /bdoc/auth`, both form-data),
-    /// which answers with the session id.
+    /// which answers with the session id (api.md §2). Body `{"email", "password"}`, reply
+    /// `{"token"}`.
     EdinLogin,
 }
 
 impl Call {
     /// The upstream HTTP method (the first call's, for the login).
-    pub fn method(&self) -> &Method {
+    pub const fn method(&self) -> Verb {
         match self {
-            Self::Diadoc(c) => &c.method,
-            Self::Edin(c) => &c.method,
-            Self::EdinLogin => &Method::POST,
+            Self::Diadoc(c) => c.method,
+            Self::Edin(c) => c.method,
+            Self::EdinLogin => Verb::Post,
+        }
+    }
+
+    /// Which upstream the call goes to.
+    pub const fn service(&self) -> Service {
+        match self {
+            Self::Diadoc(_) => Service::Diadoc,
+            Self::Edin(_) | Self::EdinLogin => Service::Edin,
         }
     }
 }
@@ -244,65 +327,86 @@ impl Call {
 #[derive(Debug)]
 pub struct EdinCall {
     /// Upstream method, exactly as api.md documents it (e.g. POST for the process list).
-    pub method: Method,
+    pub method: Verb,
     /// Upstream path (`/bdoc/agreement_step`).
     pub path: &'static str,
+    /// The caller's body and its codec, if the call takes one.
+    pub body: Option<JsonBody>,
+    /// How the upstream's JSON becomes ours.
+    pub reply: JsonReply,
 }
 
 /// A Diadoc HTTP call.
 #[derive(Debug)]
 pub struct DiadocCall {
     /// Upstream method.
-    pub method: Method,
+    pub method: Verb,
     /// Upstream path with its version prefix, exactly as in api.md.
     pub path: &'static str,
     /// Query parameters always sent (e.g. `type=password`).
     pub fixed_query: &'static [(&'static str, &'static str)],
-    /// The message the upstream answers with, if the reply is protobuf.
-    pub response: Option<&'static str>,
+    /// The caller's JSON body, transcoded into this message, if the call takes one.
+    pub body: Option<ProtoBody>,
+    /// How the upstream reply becomes ours.
+    pub reply: DiadocReply,
 }
 
-/// How the upstream reply becomes ours.
+/// How a Diadoc reply becomes ours. Every variant that reads a protobuf reply names its message.
 #[derive(Debug, Clone, Copy)]
-pub enum Reply {
+pub enum DiadocReply {
     /// The response message in the gateway's JSON.
-    Message,
+    Message(&'static str),
+    /// The response message in the gateway's JSON, answered `201 Created`.
+    Created(&'static str),
     /// A page of a list: the message's JSON plus `nextAfter` (the last item's key, absent on the
     /// last page) and a `Link: <…>; rel="next"` header.
     Page(Page),
     /// A plain-text token, answered as `{"token": "…"}`.
     Token,
-    /// An EDIN JSON reply read into our types (`edin.rs`).
-    Json(JsonReply),
-    /// The response message in the gateway's JSON, answered `201 Created`.
-    Created,
     /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the
     /// file's media type, one `bytes` field of it as the body.
     MessageOrFile(FileView),
 }
 
+impl DiadocReply {
+    /// The protobuf message the reply is read as, if any.
+    #[cfg(test)]
+    pub(crate) const fn message(&self) -> Option<&'static str> {
+        match self {
+            Self::Message(m) | Self::Created(m) => Some(m),
+            Self::Page(p) => Some(p.message),
+            Self::MessageOrFile(f) => Some(f.message),
+            Self::Token => None,
+        }
+    }
+}
+
 /// A `bytes` field of a reply that callers may download as a file (`Accept`).
 #[derive(Debug, Clone, Copy)]
 pub struct FileView {
+    /// The reply message.
+    pub message: &'static str,
     /// The bytes field (proto name).
     pub field: &'static str,
     /// Its media type (`Content-Type`, and what `Accept` must name).
     pub media_type: &'static str,
-    /// The `Content-Disposition` file name; `{param}` is replaced by that parameter's value.
+    /// The `Content-Disposition` file name; `{param}` is replaced by that path parameter's value.
     pub file_name: &'static str,
 }
 
 /// How a list reply pages.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
+    /// The reply message.
+    pub message: &'static str,
     /// The repeated field holding the items (proto name).
     pub items: &'static str,
     /// The item field that is the cursor (proto name).
     pub key: &'static str,
-    /// Our query parameter that takes the cursor back.
-    pub cursor_param: &'static str,
+    /// Our query parameter that takes the cursor back (one of the route's parameters).
+    pub cursor: &'static Param,
     /// Our query parameter that sets the page size, if the caller can.
-    pub size_param: Option<&'static str>,
+    pub size: Option<&'static Param>,
     /// The upstream's page size when none is asked for (api.md: pages of at most 100).
     pub default_size: i64,
     /// A boolean field of the reply that says whether more pages exist, when it has one.
@@ -327,11 +431,4 @@ pub enum Polling {
     /// gateway repeats the identical call until the result, an error, or the caller's wait
     /// budget (`Prefer: wait`) runs out, then answers 202 (`polling.rs`).
     RetryAfter,
-}
-
-impl Route {
-    /// The parameter with our name `name`.
-    pub fn param(&self, name: &str) -> Option<&'static Param> {
-        self.params.iter().find(|p| p.name == name)
-    }
 }

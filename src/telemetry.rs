@@ -35,7 +35,7 @@ impl<B> MakeSpan<B> for RouteSpan {
             .map(MatchedPath::as_str);
         let route = ROUTES
             .iter()
-            .find(|r| Some(r.path) == matched && r.method == request.method())
+            .find(|r| Some(r.path) == matched && r.method.method() == request.method())
             .map_or("-", |r| r.id);
         let request_id = request
             .headers()

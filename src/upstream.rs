@@ -12,7 +12,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use crate::error::UpstreamFailure;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A 2xx reply.
 #[derive(Debug)]
@@ -23,8 +24,62 @@ pub struct UpstreamReply {
     pub retry_after: Option<u64>,
     /// The body as received.
     pub body: Bytes,
-    /// The reply's headers.
-    pub headers: HeaderMap,
+}
+
+/// The upstream services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Kontur Diadoc (protobuf).
+    Diadoc,
+    /// EDIN bdoc (JSON with a session cookie).
+    Edin,
+}
+
+impl Service {
+    /// The name used in tags, logs and problem bodies.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Diadoc => "diadoc",
+            Self::Edin => "edin",
+        }
+    }
+}
+
+/// What the upstream said when it refused a call.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamFailure {
+    // Which upstream answered. (Not a `///` doc: utoipa would wrap the inlined enum in an
+    // `allOf` with an object.)
+    #[schema(inline)]
+    pub service: Service,
+    /// The upstream's HTTP status.
+    pub status: u16,
+    /// `X-Diadoc-ErrorCode`, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
+    pub error_code: Option<String>,
+    /// `X-Kontur-Trace-Id`, when sent: quote it to the upstream's support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
+    pub trace_id: Option<String>,
+    /// The upstream's plain-text message (api.md: errors are UTF-8 text, not JSON).
+    pub message: String,
+}
+
+impl UpstreamFailure {
+    /// Our status for the upstream's: the caller's own problems (bad data, auth, access, missing
+    /// resource, conflict, subscription) pass through; anything else means the upstream or our
+    /// use of it is broken, which is a 502 for the caller.
+    pub fn status(&self) -> StatusCode {
+        match self.status {
+            400 | 401 | 402 | 403 | 404 | 409 | 429 => {
+                StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            _ => StatusCode::BAD_GATEWAY,
+        }
+    }
 }
 
 /// Why an upstream call did not produce a 2xx reply.

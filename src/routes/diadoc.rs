@@ -1,11 +1,9 @@
 //! Diadoc entries of the route table. Upstream paths, query names, page sizes and limits come
 //! from reference/diadoc/api.md, cited per entry; the `///` text is what API users read.
 
-use http::Method;
-
 use super::{
-    Auth, Body, CachePolicy, Call, DiadocCall, FileView, In, Page, Param, ParamKind, Polling,
-    ProtoBody, Reply, Route, Service, Target,
+    Auth, CachePolicy, Call, DiadocCall, DiadocReply, FileView, In, Page, Param, ParamKind,
+    Polling, ProtoBody, Route, Target, Verb,
 };
 use edi_proto::names;
 
@@ -50,120 +48,191 @@ const BOX_ID: Param = Param {
 
 /// Page of counteragents: 100 at most, cursor = `Counteragent.IndexKey` (api.md, GetCounteragents).
 const COUNTERAGENT_PAGE: Page = Page {
+    message: names::COUNTERAGENT_LIST,
     items: "Counteragents",
     key: "IndexKey",
-    cursor_param: "after",
-    size_param: None,
+    cursor: &AFTER,
+    size: None,
     default_size: 100,
     more_flag: None,
 };
 
+/// The organization in the path (`orgId` from the organizations list).
+const ORG_ID: Param = Param {
+    name: "orgId",
+    location: In::Path,
+    kind: ParamKind::Guid,
+    required: true,
+    upstream: Target::Query("myOrgId"),
+    description: "The organization's id (`orgId` from the organizations list).",
+};
+
+/// GetCounteragents V3's text search (api.md, GetCounteragents: `query`).
+const QUERY: Param = Param {
+    name: "query",
+    location: In::Query,
+    kind: ParamKind::Text { max: 200 },
+    required: false,
+    upstream: Target::Query("query"),
+    description: "Text matched against the counteragent's short or full name, or its INN.",
+};
+
+/// GetDocuments' filter (api.md, GetDocuments V3).
+const FILTER_CATEGORY: Param = Param {
+    name: "filterCategory",
+    location: In::Query,
+    kind: ParamKind::FilterCategory,
+    required: true,
+    upstream: Target::Query("filterCategory"),
+    description: "`<DocumentType>.<DocumentClass><DocumentStatus>`: type is a TypeNamedId or `Any`; class is `Inbound`, `Outbound`, `Internal` or `Proxy`; status is empty or a status name.",
+};
+
+const DOCUMENT_NUMBER: Param = Param {
+    name: "documentNumber",
+    location: In::Query,
+    kind: ParamKind::Text { max: 256 },
+    required: false,
+    upstream: Target::Query("documentNumber"),
+    description: "Number of the primary document. Cannot be combined with a time range.",
+};
+
+const TIMESTAMP_FROM: Param = Param {
+    name: "timestampFromTicks",
+    location: In::Query,
+    kind: ParamKind::Ticks,
+    required: false,
+    upstream: Target::Query("timestampFromTicks"),
+    description: "Inclusive lower bound of the send/delivery time, in .NET ticks.",
+};
+
+const TIMESTAMP_TO: Param = Param {
+    name: "timestampToTicks",
+    description: "Inclusive upper bound of the send/delivery time, in .NET ticks.",
+    upstream: Target::Query("timestampToTicks"),
+    ..TIMESTAMP_FROM
+};
+
+const FROM_DOCUMENT_DATE: Param = Param {
+    name: "fromDocumentDate",
+    location: In::Query,
+    kind: ParamKind::Date,
+    required: false,
+    upstream: Target::Query("fromDocumentDate"),
+    description: "Inclusive lower bound of the document's own date (YYYY-MM-DD).",
+};
+
+const TO_DOCUMENT_DATE: Param = Param {
+    name: "toDocumentDate",
+    description: "Inclusive upper bound of the document's own date (YYYY-MM-DD).",
+    upstream: Target::Query("toDocumentDate"),
+    ..FROM_DOCUMENT_DATE
+};
+
+/// GetDocuments' page size (api.md, GetDocuments V3: `count`, 0 to 100, default 100).
+const COUNT: Param = Param {
+    name: "count",
+    location: In::Query,
+    kind: ParamKind::Int { min: 0, max: 100 },
+    required: false,
+    upstream: Target::Query("count"),
+    description: "Page size, 0 to 100 (default 100).",
+};
+
+const MESSAGE_ID: Param = Param {
+    name: "messageId",
+    location: In::Path,
+    kind: ParamKind::Guid,
+    required: true,
+    upstream: Target::Query("messageId"),
+    description: "The message that holds the document.",
+};
+
+const DOCUMENT_ID: Param = Param {
+    name: "documentId",
+    location: In::Path,
+    kind: ParamKind::Guid,
+    required: true,
+    upstream: Target::Query("documentId"),
+    description: "The document's entity id in that message.",
+};
+
 /// Exchanges a Diadoc login and password for a Diadoc token.
 pub const CREATE_SESSION: Route = Route {
-    id: "createDiadocSession",
-    service: Service::Diadoc,
-    method: Method::POST,
-    path: "/v1/diadoc/sessions",
     summary: "Log in to Diadoc",
     description: "Exchanges a Diadoc login and password for a Diadoc token (valid 24 hours). \
         Send it as `Authorization: Bearer <token>` on every other Diadoc route. \
         The gateway adds its own developer key; callers never see or send it.",
-    auth: Auth::None,
-    params: &[],
-    exclusive: &[],
-    body: Some(Body::Proto(ProtoBody {
-        message: names::LOGIN_PASSWORD,
-        max_items: None,
-    })),
-    // api.md, Authenticate: `POST /V3/Authenticate?type=password`, body LoginPassword, token as text.
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::POST,
-        path: "/V3/Authenticate",
-        fixed_query: &[("type", "password")],
-        response: None,
-    }),
-    reply: Reply::Token,
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    // api.md, Authenticate: the password login is signed with the developer key alone.
+    auth: Auth::DeveloperKey,
+    ..Route::new(
+        "createDiadocSession",
+        Verb::Post,
+        "/v1/diadoc/sessions",
+        // api.md, Authenticate: `POST /V3/Authenticate?type=password`, body LoginPassword,
+        // token as text.
+        Call::Diadoc(DiadocCall {
+            method: Verb::Post,
+            path: "/V3/Authenticate",
+            fixed_query: &[("type", "password")],
+            body: Some(ProtoBody {
+                message: names::LOGIN_PASSWORD,
+                max_items: None,
+            }),
+            reply: DiadocReply::Token,
+        }),
+    )
 };
 
 /// Lists the organizations, with their boxes, that the token's user can access.
 pub const LIST_ORGANIZATIONS: Route = Route {
-    id: "listDiadocOrganizations",
-    service: Service::Diadoc,
-    method: Method::GET,
-    path: "/v1/diadoc/organizations",
     summary: "List my organizations",
     description: "The organizations, and their boxes, that the caller's Diadoc user can access.",
-    auth: Auth::CallerToken,
-    params: &[],
-    exclusive: &[],
-    body: None,
-    // api.md, GetMyOrganizations: GET, no version prefix; `autoRegister` left at its default.
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::GET,
-        path: "/GetMyOrganizations",
-        fixed_query: &[],
-        response: Some(names::ORGANIZATION_LIST),
-    }),
-    reply: Reply::Message,
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..Route::new(
+        "listDiadocOrganizations",
+        Verb::Get,
+        "/v1/diadoc/organizations",
+        // api.md, GetMyOrganizations: GET, no version prefix; `autoRegister` left at its default.
+        Call::Diadoc(DiadocCall {
+            method: Verb::Get,
+            path: "/GetMyOrganizations",
+            fixed_query: &[],
+            body: None,
+            reply: DiadocReply::Message(names::ORGANIZATION_LIST),
+        }),
+    )
 };
 
 /// Lists an organization's counteragents, 100 per page.
 pub const LIST_ORGANIZATION_COUNTERAGENTS: Route = Route {
-    id: "listDiadocOrganizationCounteragents",
-    service: Service::Diadoc,
-    method: Method::GET,
-    path: "/v1/diadoc/organizations/{orgId}/counteragents",
     summary: "List an organization's counteragents",
     description: "Counteragents of an organization, 100 per page, optionally filtered by status. \
         Follow `nextAfter` (or the `Link: rel=\"next\"` header) for the next page; it is absent \
         on the last page. Pages are cached per caller for a short time; send \
         `Cache-Control: no-cache` to refresh.",
-    auth: Auth::CallerToken,
-    params: &[
-        Param {
-            name: "orgId",
-            location: In::Path,
-            kind: ParamKind::Guid,
-            required: true,
-            upstream: Target::Query("myOrgId"),
-            description: "The organization's id (`orgId` from the organizations list).",
-        },
-        STATUS,
-        AFTER,
-    ],
-    exclusive: &[],
-    body: None,
-    // api.md, GetCounteragents V2: `myOrgId`, `counteragentStatus`, `afterIndexKey`.
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::GET,
-        path: "/V2/GetCounteragents",
-        fixed_query: &[],
-        response: Some(names::COUNTERAGENT_LIST),
-    }),
-    reply: Reply::Page(COUNTERAGENT_PAGE),
+    params: &[ORG_ID, STATUS, AFTER],
     cache: CachePolicy::PerCaller,
-    polling: Polling::None,
-    idempotency: None,
+    ..Route::new(
+        "listDiadocOrganizationCounteragents",
+        Verb::Get,
+        "/v1/diadoc/organizations/{orgId}/counteragents",
+        // api.md, GetCounteragents V2: `myOrgId`, `counteragentStatus`, `afterIndexKey`.
+        Call::Diadoc(DiadocCall {
+            method: Verb::Get,
+            path: "/V2/GetCounteragents",
+            fixed_query: &[],
+            body: None,
+            reply: DiadocReply::Page(COUNTERAGENT_PAGE),
+        }),
+    )
 };
 
 /// Lists a box's counteragents, 100 per page, with an optional text search.
 pub const LIST_BOX_COUNTERAGENTS: Route = Route {
-    id: "listDiadocBoxCounteragents",
-    service: Service::Diadoc,
-    method: Method::GET,
-    path: "/v1/diadoc/boxes/{boxId}/counteragents",
     summary: "List a box's counteragents",
     description: "Counteragents of the organization that owns a box, 100 per page, filtered by \
         status or searched by name or INN (`query`, which cannot be combined with `after`). \
         Follow `nextAfter` for the next page. Pages are cached per caller for a short time; \
         send `Cache-Control: no-cache` to refresh.",
-    auth: Auth::CallerToken,
     params: &[
         Param {
             upstream: Target::Query("myBoxId"),
@@ -171,100 +240,48 @@ pub const LIST_BOX_COUNTERAGENTS: Route = Route {
         },
         STATUS,
         AFTER,
-        Param {
-            name: "query",
-            location: In::Query,
-            kind: ParamKind::Text { max: 200 },
-            required: false,
-            upstream: Target::Query("query"),
-            description: "Text matched against the counteragent's short or full name, or its INN.",
-        },
+        QUERY,
     ],
     // api.md, GetCounteragents: `query` must not be combined with `afterIndexKey`.
-    exclusive: &[("query", "after")],
-    body: None,
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::GET,
-        path: "/V3/GetCounteragents",
-        fixed_query: &[],
-        response: Some(names::COUNTERAGENT_LIST),
-    }),
-    reply: Reply::Page(COUNTERAGENT_PAGE),
+    exclusive: &[(&QUERY, &AFTER)],
     cache: CachePolicy::PerCaller,
-    polling: Polling::None,
-    idempotency: None,
+    ..Route::new(
+        "listDiadocBoxCounteragents",
+        Verb::Get,
+        "/v1/diadoc/boxes/{boxId}/counteragents",
+        Call::Diadoc(DiadocCall {
+            method: Verb::Get,
+            path: "/V3/GetCounteragents",
+            fixed_query: &[],
+            body: None,
+            reply: DiadocReply::Page(COUNTERAGENT_PAGE),
+        }),
+    )
 };
 
 /// Lists documents of a box that match a filter (content not included).
 pub const LIST_DOCUMENTS: Route = Route {
-    id: "listDiadocDocuments",
-    service: Service::Diadoc,
-    method: Method::GET,
-    path: "/v1/diadoc/boxes/{boxId}/documents",
     summary: "List documents in a box",
     description: "Documents of a box matching `filterCategory` (`<DocumentType>.<DocumentClass>\
         <DocumentStatus>`, e.g. `Any.Inbound` or `Any.OutboundNotFinished`), up to `count` per \
         page (default 100). Follow `nextAfter` for the next page. Document content is never \
         included; use the docflows batch with `injectEntityContent`.",
-    auth: Auth::CallerToken,
     params: &[
         BOX_ID,
-        Param {
-            name: "filterCategory",
-            location: In::Query,
-            kind: ParamKind::FilterCategory,
-            required: true,
-            upstream: Target::Query("filterCategory"),
-            description: "`<DocumentType>.<DocumentClass><DocumentStatus>`: type is a TypeNamedId or `Any`; class is `Inbound`, `Outbound`, `Internal` or `Proxy`; status is empty or a status name.",
-        },
+        FILTER_CATEGORY,
         Param {
             name: "counteragentBoxId",
-            location: In::Query,
-            kind: ParamKind::BoxId,
-            required: false,
             upstream: Target::Query("counteragentBoxId"),
+            location: In::Query,
+            required: false,
             description: "Only documents exchanged with this counteragent box.",
+            ..BOX_ID
         },
-        Param {
-            name: "documentNumber",
-            location: In::Query,
-            kind: ParamKind::Text { max: 256 },
-            required: false,
-            upstream: Target::Query("documentNumber"),
-            description: "Number of the primary document. Cannot be combined with a time or date range.",
-        },
-        Param {
-            name: "timestampFromTicks",
-            location: In::Query,
-            kind: ParamKind::Ticks,
-            required: false,
-            upstream: Target::Query("timestampFromTicks"),
-            description: "Inclusive lower bound of the send/delivery time, in .NET ticks.",
-        },
-        Param {
-            name: "timestampToTicks",
-            location: In::Query,
-            kind: ParamKind::Ticks,
-            required: false,
-            upstream: Target::Query("timestampToTicks"),
-            description: "Inclusive upper bound of the send/delivery time, in .NET ticks.",
-        },
-        Param {
-            name: "fromDocumentDate",
-            location: In::Query,
-            kind: ParamKind::Date,
-            required: false,
-            upstream: Target::Query("fromDocumentDate"),
-            description: "Inclusive lower bound of the document's own date (YYYY-MM-DD).",
-        },
-        Param {
-            name: "toDocumentDate",
-            location: In::Query,
-            kind: ParamKind::Date,
-            required: false,
-            upstream: Target::Query("toDocumentDate"),
-            description: "Inclusive upper bound of the document's own date (YYYY-MM-DD).",
-        },
+        DOCUMENT_NUMBER,
+        TIMESTAMP_FROM,
+        TIMESTAMP_TO,
+        FROM_DOCUMENT_DATE,
+        TO_DOCUMENT_DATE,
         Param {
             name: "departmentId",
             location: In::Query,
@@ -290,81 +307,67 @@ pub const LIST_DOCUMENTS: Route = Route {
             description: "Order by send/delivery time; `Ascending` by default.",
         },
         AFTER,
-        Param {
-            name: "count",
-            location: In::Query,
-            kind: ParamKind::Int { min: 0, max: 100 },
-            required: false,
-            upstream: Target::Query("count"),
-            description: "Page size, 0 to 100 (default 100).",
-        },
+        COUNT,
     ],
     // api.md, GetDocuments V3: `documentNumber` with a ticks range is a 400, and the date range
     // must not be combined with the ticks range.
     exclusive: &[
-        ("documentNumber", "timestampFromTicks"),
-        ("documentNumber", "timestampToTicks"),
-        ("fromDocumentDate", "timestampFromTicks"),
-        ("fromDocumentDate", "timestampToTicks"),
-        ("toDocumentDate", "timestampFromTicks"),
-        ("toDocumentDate", "timestampToTicks"),
+        (&DOCUMENT_NUMBER, &TIMESTAMP_FROM),
+        (&DOCUMENT_NUMBER, &TIMESTAMP_TO),
+        (&FROM_DOCUMENT_DATE, &TIMESTAMP_FROM),
+        (&FROM_DOCUMENT_DATE, &TIMESTAMP_TO),
+        (&TO_DOCUMENT_DATE, &TIMESTAMP_FROM),
+        (&TO_DOCUMENT_DATE, &TIMESTAMP_TO),
     ],
-    body: None,
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::GET,
-        path: "/V3/GetDocuments",
-        fixed_query: &[],
-        response: Some(names::DOCUMENT_LIST),
-    }),
-    reply: Reply::Page(Page {
-        items: "Documents",
-        key: "IndexKey",
-        cursor_param: "after",
-        size_param: Some("count"),
-        default_size: 100,
-        more_flag: Some("HasMoreResults"),
-    }),
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..Route::new(
+        "listDiadocDocuments",
+        Verb::Get,
+        "/v1/diadoc/boxes/{boxId}/documents",
+        Call::Diadoc(DiadocCall {
+            method: Verb::Get,
+            path: "/V3/GetDocuments",
+            fixed_query: &[],
+            body: None,
+            reply: DiadocReply::Page(Page {
+                message: names::DOCUMENT_LIST,
+                items: "Documents",
+                key: "IndexKey",
+                cursor: &AFTER,
+                size: Some(&COUNT),
+                default_size: 100,
+                more_flag: Some("HasMoreResults"),
+            }),
+        }),
+    )
 };
 
 /// Fetches up to 100 documents by id, each with its docflow state.
 pub const BATCH_GET_DOCFLOWS: Route = Route {
-    id: "batchGetDiadocDocflows",
-    service: Service::Diadoc,
-    method: Method::POST,
-    path: "/v1/diadoc/boxes/{boxId}/docflows:batchGet",
     summary: "Get docflows of documents by id",
     description: "Returns up to 100 documents, chosen by `documentId` (message id + entity id), \
         each with its docflow state. With `injectEntityContent` the document contents are \
         included, up to 1 MiB in total per reply (the rest is left out without an error).",
-    auth: Auth::CallerToken,
     params: &[BOX_ID],
-    exclusive: &[],
-    // api.md, GetDocflows: at most 100 requests per batch.
-    body: Some(Body::Proto(ProtoBody {
-        message: names::GET_DOCFLOW_BATCH_REQUEST,
-        max_items: Some(("Requests", 100)),
-    })),
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::POST,
-        path: "/V3/GetDocflows",
-        fixed_query: &[],
-        response: Some(names::GET_DOCFLOW_BATCH_RESPONSE_V3),
-    }),
-    reply: Reply::Message,
-    cache: CachePolicy::None,
-    polling: Polling::None,
-    idempotency: None,
+    ..Route::new(
+        "batchGetDiadocDocflows",
+        Verb::Post,
+        "/v1/diadoc/boxes/{boxId}/docflows:batchGet",
+        Call::Diadoc(DiadocCall {
+            method: Verb::Post,
+            path: "/V3/GetDocflows",
+            fixed_query: &[],
+            // api.md, GetDocflows: at most 100 requests per batch.
+            body: Some(ProtoBody {
+                message: names::GET_DOCFLOW_BATCH_REQUEST,
+                max_items: Some(("Requests", 100)),
+            }),
+            reply: DiadocReply::Message(names::GET_DOCFLOW_BATCH_RESPONSE_V3),
+        }),
+    )
 };
 
 /// Builds (or fetches) a document's delivery protocol: the PDF print form and its signature.
 pub const GET_DOCUMENT_PROTOCOL: Route = Route {
-    id: "getDiadocDocumentProtocol",
-    service: Service::Diadoc,
-    method: Method::GET,
-    path: "/v1/diadoc/boxes/{boxId}/messages/{messageId}/documents/{documentId}/protocol",
     summary: "Get a document's delivery protocol",
     description: "The delivery protocol of a document: a PDF print form and the operator's CMS \
         signature over it, as `{\"printForm\", \"signature\"}` (base64), or with \
@@ -372,52 +375,31 @@ pub const GET_DOCUMENT_PROTOCOL: Route = Route {
         waits for it (up to `Prefer: wait=N` seconds) and answers 202 with `Retry-After` if it \
         is still not ready, so repeat the same request then. Documents of a kind with no \
         protocol get 409.",
-    auth: Auth::CallerToken,
-    params: &[
-        BOX_ID,
-        Param {
-            name: "messageId",
-            location: In::Path,
-            kind: ParamKind::Guid,
-            required: true,
-            upstream: Target::Query("messageId"),
-            description: "The message that holds the document.",
-        },
-        Param {
-            name: "documentId",
-            location: In::Path,
-            kind: ParamKind::Guid,
-            required: true,
-            upstream: Target::Query("documentId"),
-            description: "The document's entity id in that message.",
-        },
-    ],
-    exclusive: &[],
-    body: None,
-    // api.md, GenerateDocumentProtocol: `GET /GenerateDocumentProtocol?boxId=&messageId=&documentId=`,
-    // reply DocumentProtocol; "not ready" is 200 + Retry-After + empty body (the C# SDK).
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::GET,
-        path: "/GenerateDocumentProtocol",
-        fixed_query: &[],
-        response: Some(names::DOCUMENT_PROTOCOL),
-    }),
-    reply: Reply::MessageOrFile(FileView {
-        field: "PrintForm",
-        media_type: "application/pdf",
-        file_name: "protocol-{documentId}.pdf",
-    }),
-    cache: CachePolicy::None,
+    params: &[BOX_ID, MESSAGE_ID, DOCUMENT_ID],
     polling: Polling::RetryAfter,
-    idempotency: None,
+    ..Route::new(
+        "getDiadocDocumentProtocol",
+        Verb::Get,
+        "/v1/diadoc/boxes/{boxId}/messages/{messageId}/documents/{documentId}/protocol",
+        // api.md, GenerateDocumentProtocol: `GET /GenerateDocumentProtocol?boxId=&messageId=&documentId=`,
+        // reply DocumentProtocol; "not ready" is 200 + Retry-After + empty body (the C# SDK).
+        Call::Diadoc(DiadocCall {
+            method: Verb::Get,
+            path: "/GenerateDocumentProtocol",
+            fixed_query: &[],
+            body: None,
+            reply: DiadocReply::MessageOrFile(FileView {
+                message: names::DOCUMENT_PROTOCOL,
+                field: "PrintForm",
+                media_type: "application/pdf",
+                file_name: "protocol-{documentId}.pdf",
+            }),
+        }),
+    )
 };
 
 /// Sends a template: prefilled documents a counteragent can later turn into real ones.
 pub const CREATE_TEMPLATE: Route = Route {
-    id: "createDiadocTemplate",
-    service: Service::Diadoc,
-    method: Method::POST,
-    path: "/v1/diadoc/templates",
     summary: "Send a template",
     description: "Sends a template (documents with no legal force) from `fromBoxId` to \
         `toBoxId`; answers 201 with the template. Send an `Idempotency-Key` header (1 to 100 \
@@ -426,23 +408,24 @@ pub const CREATE_TEMPLATE: Route = Route {
         templates asynchronously; the gateway waits (up to `Prefer: wait=N` seconds) and \
         answers 202 with `Retry-After` if it is still running, so repeat the same request, with \
         the same body and key. Templates must be enabled for the box by Diadoc support.",
-    auth: Auth::CallerToken,
-    params: &[],
-    exclusive: &[],
-    body: Some(Body::Proto(ProtoBody {
-        message: names::TEMPLATE_TO_POST,
-        max_items: None,
-    })),
-    // api.md, PostTemplate: `POST /PostTemplate?operationId=`, body TemplateToPost, reply
-    // Template; "still running" is 204 + Retry-After; repeat with the same body and operationId.
-    upstream: Call::Diadoc(DiadocCall {
-        method: Method::POST,
-        path: "/PostTemplate",
-        fixed_query: &[],
-        response: Some(names::TEMPLATE),
-    }),
-    reply: Reply::Created,
-    cache: CachePolicy::None,
     polling: Polling::RetryAfter,
     idempotency: Some("operationId"),
+    ..Route::new(
+        "createDiadocTemplate",
+        Verb::Post,
+        "/v1/diadoc/templates",
+        // api.md, PostTemplate: `POST /PostTemplate?operationId=`, body TemplateToPost, reply
+        // Template; "still running" is 204 + Retry-After; repeat with the same body and
+        // operationId.
+        Call::Diadoc(DiadocCall {
+            method: Verb::Post,
+            path: "/PostTemplate",
+            fixed_query: &[],
+            body: Some(ProtoBody {
+                message: names::TEMPLATE_TO_POST,
+                max_items: None,
+            }),
+            reply: DiadocReply::Created(names::TEMPLATE),
+        }),
+    )
 };

@@ -13,8 +13,8 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, header};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::UpstreamFailure;
 use super::{UpstreamError, UpstreamReply, header_text, upstream_message};
-use crate::error::UpstreamFailure;
 
 /// How the gateway authenticates to Diadoc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -118,11 +118,10 @@ impl DiadocClient {
                 status,
                 retry_after,
                 body,
-                headers,
             });
         }
         Err(UpstreamError::Status(UpstreamFailure {
-            service: "diadoc",
+            service: super::Service::Diadoc,
             status: status.as_u16(),
             error_code: header_text(&headers, "x-diadoc-errorcode"),
             trace_id: header_text(&headers, "x-kontur-trace-id"),

@@ -20,8 +20,8 @@ use reqwest::multipart::Form;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::UpstreamFailure;
 use super::{UpstreamError, UpstreamReply, upstream_message};
-use crate::error::UpstreamFailure;
 
 /// One EDIN call, as the route table describes it.
 #[derive(Debug)]
@@ -131,14 +131,12 @@ impl EdinClient {
         }
         let response = builder.send().await?;
         let status = response.status();
-        let headers = response.headers().clone();
         let body = response.bytes().await?;
         if status.is_success() {
             return Ok(UpstreamReply {
                 status,
                 retry_after: None,
                 body,
-                headers,
             });
         }
         if status == StatusCode::UNAUTHORIZED || status.is_redirection() {
@@ -150,7 +148,7 @@ impl EdinClient {
 
 fn failure(status: StatusCode, body: &[u8]) -> UpstreamError {
     UpstreamError::Status(UpstreamFailure {
-        service: "edin",
+        service: super::Service::Edin,
         status: status.as_u16(),
         error_code: None,
         trace_id: None,

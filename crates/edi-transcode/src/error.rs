@@ -6,6 +6,7 @@
 //! table ([`TranscodeError::UnknownMessage`]). Rendering these as problem+json is the gateway's job.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Why a transcoding call failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,22 +23,25 @@ pub enum TranscodeError {
 }
 
 /// One problem with the caller's JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldProblem {
     /// Where: camelCase field names joined by `.`, `[i]` for array elements
     /// (`requests[0].documentId.messageId`); `""` for the document itself.
     pub field: String,
-    /// What kind of problem, for machines.
+    // What kind of problem, for machines. (Not a `///` doc: utoipa would wrap the inlined enum
+    // in an `allOf` with an object.)
+    #[schema(inline)]
     pub code: ProblemCode,
     /// What is wrong, for people: `unknown value "Foo" for enum CounteragentStatus`.
     pub detail: String,
     /// The accepted enum value names, when the problem is about an enum.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
     pub allowed: Option<Vec<String>>,
 }
 
 /// The kind of a [`FieldProblem`]; serialized in camelCase (`missingRequired`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ProblemCode {
     /// A proto2 `required` field is absent (or `null`).

@@ -1,0 +1,152 @@
+//! What callers send to the EDIN routes: the login, a process, a step. Each type is read
+//! leniently enough to name every problem at once (fields optional, unknown members collected),
+//! then checked by the codecs in `edin_codec.rs` against the rules below — the same values the
+//! OpenAPI schemas are written from (`schema_with`), so the document and the check agree.
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, Object};
+use utoipa::openapi::{Array, Ref};
+
+use super::model::{ExecType, TaskType};
+use crate::rules::{EMAIL, TextFormat, TextRule};
+
+/// Most executor groups per step (api.md §3, domain rules: a UI limit of 5).
+pub const MAX_GROUPS: usize = 5;
+/// The login e-mail: at most 254 characters (RFC 5321's path limit), `something@something`.
+pub const EMAIL_RULE: TextRule = TextRule {
+    pattern: Some(&EMAIL),
+    format: Some(TextFormat::Email),
+    ..TextRule::max(254).not_blank()
+};
+/// The password: not blank; 1024 characters is far beyond any real one.
+pub const PASSWORD_RULE: TextRule = TextRule {
+    format: Some(TextFormat::Password),
+    ..TextRule::max(1024).not_blank()
+};
+/// A process or group name: EDIN documents no limit, and a name is a short title.
+pub const NAME_RULE: TextRule = TextRule::max(255).not_blank();
+/// A group name given for information (may be empty).
+pub const GROUP_NAME_RULE: TextRule = TextRule::max(255);
+/// A process comment (EDIN documents no limit).
+pub const COMMENT_RULE: TextRule = TextRule::max(2000);
+
+fn email_schema() -> Object {
+    EMAIL_RULE
+        .schema()
+        .description(Some("The EDIN login: an e-mail address."))
+        .build()
+}
+fn password_schema() -> Object {
+    PASSWORD_RULE
+        .schema()
+        .description(Some("The password (not blank)."))
+        .build()
+}
+fn name_schema() -> Object {
+    NAME_RULE
+        .schema()
+        .description(Some("Name of the process (not blank; trimmed)."))
+        .build()
+}
+fn group_name_schema() -> Object {
+    GROUP_NAME_RULE
+        .schema()
+        .description(Some("Its name (informational)."))
+        .build()
+}
+fn comment_schema() -> Object {
+    COMMENT_RULE
+        .schema()
+        .description(Some("Free text."))
+        .build()
+}
+fn groups_schema() -> Array {
+    ArrayBuilder::new()
+        .items(Ref::from_schema_name(<GroupRef as utoipa::ToSchema>::name()))
+        .min_items(Some(1))
+        .max_items(Some(MAX_GROUPS))
+        .description(Some(format!("The executor groups, 1 to {MAX_GROUPS}.")))
+        .build()
+}
+
+/// EDIN login: an e-mail and a password.
+// `Debug` shows no password: it is a `SecretString` from the moment it is read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::Credentials)]
+pub struct Credentials {
+    /// The EDIN login: an e-mail address.
+    #[schema(required = true, schema_with = email_schema)]
+    pub email: Option<String>,
+    /// The password (not blank).
+    #[schema(required = true, schema_with = password_schema)]
+    pub password: Option<SecretString>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub(super) unknown: BTreeMap<String, Value>,
+}
+
+/// An approval process, as callers create or edit it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::ProcessInput)]
+pub struct ProcessInput {
+    /// Name of the process (not blank; trimmed).
+    #[schema(required = true, schema_with = name_schema)]
+    pub(super) name: Option<String>,
+    /// The owning company.
+    #[schema(required = true, value_type = i64, minimum = 1)]
+    pub(super) company_id: Option<i64>,
+    /// Free text.
+    #[schema(required = false, schema_with = comment_schema)]
+    pub(super) comment: Option<String>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub(super) unknown: BTreeMap<String, Value>,
+}
+
+/// A step, as callers add or edit it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::StepInput)]
+pub struct StepInput {
+    /// What the executors do.
+    #[schema(required = true, value_type = TaskType)]
+    pub(super) task_type: Option<String>,
+    /// Whether every member of each group must act, or any one.
+    #[schema(required = true, value_type = ExecType)]
+    pub(super) exec_type: Option<String>,
+    /// Deadline in days.
+    #[schema(required = false, value_type = i64, minimum = 0)]
+    pub(super) period_days: Option<i64>,
+    /// Higher runs earlier; EDIN numbers the steps.
+    #[schema(required = false, value_type = i64, minimum = 0)]
+    pub(super) priority: Option<i64>,
+    /// The executor groups, 1 to 5.
+    #[schema(required = true, schema_with = groups_schema)]
+    pub(super) agreement_groups: Option<Vec<GroupRef>>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub(super) unknown: BTreeMap<String, Value>,
+}
+
+/// An executor group of a step, by id.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::GroupRef)]
+pub struct GroupRef {
+    /// The group's id.
+    #[schema(required = true, value_type = i64, minimum = 1)]
+    pub(super) group_id: Option<i64>,
+    /// Its name (informational).
+    #[schema(required = false, schema_with = group_name_schema)]
+    pub(super) group_name: Option<String>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub(super) unknown: BTreeMap<String, Value>,
+}

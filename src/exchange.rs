@@ -1,0 +1,52 @@
+//! [`Exchange`]: one request, read and checked, as the upstream call it becomes. `dispatch.rs`
+//! builds it; the cache and polling keys (`keys.rs`), the upstream call and the reply shaping
+//! (`reply.rs`) read it. It sits below all of them, so none of them imports the handler.
+
+use bytes::Bytes;
+use secrecy::SecretString;
+
+use crate::edin_codec::Login;
+use crate::params::Args;
+use crate::routes::Route;
+
+/// Everything the upstream call needs, validated. Shared (`Arc`) with a polling loop, which
+/// repeats exactly this call: the same query, the same body bytes. `Debug` shows no secret: the
+/// token and the login's password are `SecretString`s.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    /// The route served.
+    pub(crate) route: &'static Route,
+    /// The caller's path and query parameters, validated.
+    pub(crate) args: Args,
+    /// The upstream query, with the `operationId` when the caller sent an `Idempotency-Key`.
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// What goes upstream as the body.
+    pub(crate) payload: Payload,
+    /// The caller's upstream token (`Auth::CallerToken` routes).
+    pub(crate) token: Option<SecretString>,
+    /// The caller's `Idempotency-Key`, echoed in a 202.
+    pub(crate) idempotency_key: Option<String>,
+    /// Our request path and query, for `Link` and `Location` headers.
+    pub(crate) uri: http::Uri,
+}
+
+/// The upstream body of an exchange.
+#[derive(Debug)]
+pub(crate) enum Payload {
+    /// No body.
+    Empty,
+    /// Bytes ready for the upstream: protobuf (Diadoc) or the upstream's JSON (EDIN).
+    Bytes(Bytes),
+    /// EDIN's login credentials, typed (the login call sends them as two form-data calls).
+    Login(Login),
+}
+
+impl Payload {
+    /// The body bytes, if the payload is bytes.
+    pub(crate) fn bytes(&self) -> Option<&Bytes> {
+        match self {
+            Self::Bytes(b) => Some(b),
+            Self::Empty | Self::Login(_) => None,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The two keys a request is known by, built in one place: the **cache key** (caller token,
+//! route, validated parameters) and the **polling key** (caller token, route, upstream query
+//! with any `operationId`, body bytes). Both are SHA-256 digests, so neither ever holds a token
+//! in the clear, and both start with the caller's token, so one caller never sees another's
+//! cached page or joins another's polling loop.
+
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::exchange::Exchange;
+
+/// A cache key.
+pub(crate) type CacheKey = [u8; 32];
+
+/// A polling key: identifies one upstream call.
+pub(crate) type PollKey = [u8; 32];
+
+/// The page cache's key for this exchange: the same caller, route and parameters give the same
+/// page.
+pub(crate) fn cache_key(ex: &Exchange) -> CacheKey {
+    let mut key = Fingerprint::new(ex.token.as_ref(), ex.route.id);
+    for (param, value) in &ex.args.values {
+        key.part(param.name.as_bytes());
+        key.part(value.as_bytes());
+    }
+    key.finish()
+}
+
+/// The polling key: identical calls (same caller token, route, upstream query with the
+/// `operationId`, and body bytes) share one polling loop.
+pub(crate) fn poll_key(ex: &Exchange) -> PollKey {
+    let mut key = Fingerprint::new(ex.token.as_ref(), ex.route.id);
+    for (name, value) in &ex.query {
+        key.part(name.as_bytes());
+        key.part(value.as_bytes());
+    }
+    key.part(ex.payload.bytes().map(|b| &b[..]).unwrap_or_default());
+    key.finish()
+}
+
+/// A SHA-256 over parts, each length-prefixed so no two different inputs hash the same byte
+/// stream.
+struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    /// Starts with the caller's token (empty for anonymous routes) and the route id.
+    fn new(token: Option<&SecretString>, route: &str) -> Self {
+        let mut key = Self(Sha256::new());
+        key.part(
+            token
+                .map(|t| t.expose_secret().as_bytes())
+                .unwrap_or_default(),
+        );
+        key.part(route.as_bytes());
+        key
+    }
+
+    fn part(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}

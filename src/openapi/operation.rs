@@ -1,0 +1,286 @@
+//! One OpenAPI operation from one route: security, parameters and headers (`parameters.rs`),
+//! the request body, the success response shaped as the route's reply, 202 for long requests,
+//! and every error status the route can answer.
+
+use utoipa::openapi::path::{Operation, OperationBuilder};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{
+    AllOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required};
+
+use super::closed::component_of;
+use super::parameters::{headers, parameter};
+use super::{JSON, PENDING, PROBLEM, PROBLEM_JSON, Schemas};
+use crate::routes::{Auth, BodyKind, CachePolicy, Call, DiadocReply, Polling, Route, Service};
+
+pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operation {
+    let mut op = OperationBuilder::new()
+        .operation_id(Some(route.id))
+        .tag(route.service().name())
+        .summary(Some(route.summary))
+        .description(Some(route.description));
+    for param in route.params {
+        op = op.parameter(parameter(param));
+    }
+    for header in headers(route) {
+        op = op.parameter(header);
+    }
+    if let Some(body) = route.body() {
+        let schema = match body {
+            BodyKind::Proto(p) => schemas.message(p.message),
+            BodyKind::Json(j) => (j.schema)(&mut schemas.rust),
+            BodyKind::EdinLogin => {
+                crate::routes::schema_of::<crate::edin_codec::Credentials>(&mut schemas.rust)
+            }
+        };
+        if let RefOr::Ref(r) = &schema {
+            schemas
+                .bodies
+                .push(component_of(&r.ref_location).to_owned());
+        }
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
+                .build(),
+        ));
+    }
+    op = match route.auth {
+        Auth::CallerToken => op.security(SecurityRequirement::new(
+            match route.service() {
+                Service::Diadoc => "diadocToken",
+                Service::Edin => "edinSession",
+            },
+            Vec::<String>::new(),
+        )),
+        Auth::DeveloperKey | Auth::None => op.securities(Some(Vec::<SecurityRequirement>::new())),
+    };
+    let (status, success) = success(route, schemas);
+    op = op.response(status, success);
+    if route.polling == Polling::RetryAfter {
+        op = op.response("202", pending_response());
+    }
+    for (status, why) in errors(route) {
+        op = op.response(
+            status,
+            ResponseBuilder::new()
+                .description(why)
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(PROBLEM)))
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    op.build()
+}
+
+fn header_schema(t: Type, text: &str) -> utoipa::openapi::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(t).build()))
+        .description(Some(text))
+        .build()
+}
+
+/// The success status and response.
+fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
+    let json = |schema: RefOr<Schema>| ContentBuilder::new().schema(Some(schema)).build();
+    let shape = match &route.upstream {
+        Call::Diadoc(call) => call.reply,
+        Call::EdinLogin => DiadocReply::Token,
+        Call::Edin(call) => {
+            let schema = (call.reply.schema)(&mut schemas.rust);
+            let status = if call.reply.status == http::StatusCode::CREATED {
+                "201"
+            } else {
+                "200"
+            };
+            return (
+                status,
+                ResponseBuilder::new()
+                    .description(if status == "201" { "Created" } else { "OK" })
+                    .content(JSON, json(schema))
+                    .build(),
+            );
+        }
+    };
+    match shape {
+        DiadocReply::Token => (
+            "200",
+            ResponseBuilder::new()
+                .description("The session token: send it as `Authorization: Bearer <token>`.")
+                .content(
+                    JSON,
+                    json(<crate::reply::TokenReply as utoipa::PartialSchema>::schema()),
+                )
+                .build(),
+        ),
+        DiadocReply::Message(message) => (
+            "200",
+            ResponseBuilder::new()
+                .description("OK")
+                .content(JSON, json(schemas.message(message)))
+                .build(),
+        ),
+        DiadocReply::Created(message) => (
+            "201",
+            ResponseBuilder::new()
+                .description("Created")
+                .content(JSON, json(schemas.message(message)))
+                .build(),
+        ),
+        DiadocReply::MessageOrFile(view) => (
+            "200",
+            ResponseBuilder::new()
+                .description(format!(
+                    "The result as JSON, or with `Accept: {}` the `{}` file itself \
+                     (`Content-Disposition: attachment`).",
+                    view.media_type,
+                    edi_transcode::json_name(view.field)
+                ))
+                .content(JSON, json(schemas.message(view.message)))
+                .content(
+                    view.media_type,
+                    json(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                            .build()
+                            .into(),
+                    ),
+                )
+                .build(),
+        ),
+        DiadocReply::Page(page) => {
+            let base = schemas.message(page.message);
+            let next = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "nextAfter",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some(format!(
+                            "Cursor of the next page: pass it as `{}`. Absent on the last page.",
+                            page.cursor.name
+                        ))),
+                )
+                .build();
+            let schema = AllOfBuilder::new().item(base).item(next).build();
+            let mut response = ResponseBuilder::new()
+                .description("One page")
+                .content(JSON, json(RefOr::T(Schema::AllOf(schema))))
+                .header(
+                    "Link",
+                    header_schema(Type::String, "`<…>; rel=\"next\"`: the next page's URL."),
+                );
+            if route.cache == CachePolicy::PerCaller {
+                response = response
+                    .header(
+                        "X-Cache",
+                        HeaderBuilder::new()
+                            .schema(Some(
+                                ObjectBuilder::new()
+                                    .schema_type(Type::String)
+                                    .enum_values(Some(["hit", "miss"])),
+                            ))
+                            .description(Some("Whether the page came from the cache."))
+                            .build(),
+                    )
+                    .header(
+                        "Cache-Control",
+                        header_schema(
+                            Type::String,
+                            "`private, no-store`: the page is the caller's.",
+                        ),
+                    );
+            }
+            ("200", response.build())
+        }
+    }
+}
+
+fn pending_response() -> Response {
+    ResponseBuilder::new()
+        .description(
+            "The upstream is still working and the wait budget ran out. Repeat the same request \
+             (same body and `Idempotency-Key`) after `Retry-After` seconds.",
+        )
+        .content(
+            JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(PENDING)))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            header_schema(Type::Integer, "Seconds to wait, as the upstream said."),
+        )
+        .header(
+            "Location",
+            header_schema(Type::String, "The URL to repeat."),
+        )
+        .header(
+            "Preference-Applied",
+            header_schema(Type::String, "The `Prefer` preferences honoured."),
+        )
+        .build()
+}
+
+/// Every error status the route can answer, with why.
+fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![(
+        "400",
+        "Invalid parameters, headers or body (each field named in `errors`), or the upstream \
+         refused the request as invalid.",
+    )];
+    out.push((
+        "401",
+        match route.auth {
+            Auth::CallerToken => {
+                "No usable bearer token, or the upstream rejected it (log in again)."
+            }
+            Auth::DeveloperKey | Auth::None => "Wrong login or password.",
+        },
+    ));
+    if route.service() == Service::Diadoc {
+        out.push((
+            "402",
+            "The organization's Diadoc subscription does not cover this.",
+        ));
+    }
+    out.push((
+        "403",
+        "The upstream denies access (box, company), or asks for a captcha.",
+    ));
+    out.push(("404", "The upstream has no such object."));
+    if matches!(
+        &route.upstream,
+        Call::Diadoc(c) if matches!(c.reply, DiadocReply::MessageOrFile(_))
+    ) {
+        out.push((
+            "406",
+            "`Accept` names neither JSON nor the file's media type.",
+        ));
+    }
+    out.push((
+        "409",
+        "The upstream reports a conflict (e.g. no protocol for this document kind).",
+    ));
+    if route.body().is_some() {
+        out.push(("413", "The body is too large."));
+        out.push(("415", "The body is not `application/json`."));
+    }
+    out.push(("429", "The upstream's rate limit."));
+    out.push(("500", "A defect in the gateway (no detail is given)."));
+    if route.auth == Auth::DeveloperKey {
+        out.push(("501", "The gateway has no Diadoc developer key configured."));
+    }
+    out.push(("502", "The upstream failed or sent an unusable reply."));
+    out.push(("504", "The upstream did not answer in time."));
+    out
+}

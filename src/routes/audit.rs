@@ -1,0 +1,468 @@
+//! The route table's audit: what the types cannot hold together, this test does. It walks
+//! [`ROUTES`] and checks every cross-reference inside an entry — parameters named by pages and
+//! exclusive pairs, path placeholders, proto messages and fields against the descriptor pool,
+//! file-name placeholders, which policies fit which calls — and fails with the route's id.
+//! The tests at the bottom break one thing at a time to show that each check fires.
+
+use prost_reflect::{DescriptorPool, Kind, MessageDescriptor};
+
+use super::{
+    Auth, BodyKind, CachePolicy, Call, DiadocReply, In, Param, ParamKind, Polling, ROUTES, Route,
+    Target, Verb,
+};
+
+/// Every problem of one entry, each naming the route.
+fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fault = |what: String| out.push(format!("route {}: {what}", route.id));
+
+    if route.id.is_empty() || !route.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        fault(format!(
+            "id {:?} must be a non-empty camelCase word",
+            route.id
+        ));
+    }
+    if route.summary.is_empty() || route.description.is_empty() {
+        fault("needs a summary and a description (they are the Swagger text)".to_owned());
+    }
+
+    // Path placeholders are exactly the path parameters, each required.
+    let placeholders = placeholders(route.path);
+    for name in &placeholders {
+        if !route
+            .params
+            .iter()
+            .any(|p| p.location == In::Path && p.name == *name)
+        {
+            fault(format!("path placeholder {{{name}}} has no path parameter"));
+        }
+    }
+    for (i, p) in route.params.iter().enumerate() {
+        if p.location == In::Path && !placeholders.contains(&p.name) {
+            fault(format!("path parameter {} is not in the path", p.name));
+        }
+        if p.location == In::Path && !p.required {
+            fault(format!("path parameter {} must be required", p.name));
+        }
+        if route.params[..i].iter().any(|o| o.name == p.name) {
+            fault(format!("parameter {} is declared twice", p.name));
+        }
+        if p.upstream == Target::Body && route.body().is_none() {
+            fault(format!(
+                "parameter {} goes into the upstream body, but the route has none",
+                p.name
+            ));
+        }
+        match p.kind {
+            ParamKind::Enum([]) | ParamKind::Mapped([]) => {
+                fault(format!("parameter {} allows no value", p.name));
+            }
+            ParamKind::Int { min, max } if min > max => {
+                fault(format!(
+                    "parameter {} has min {min} above max {max}",
+                    p.name
+                ));
+            }
+            ParamKind::Text { max: 0 } => fault(format!("parameter {} allows no text", p.name)),
+            _ => {}
+        }
+    }
+    for (a, b) in route.exclusive {
+        for p in [a, b] {
+            if !declared(route, p) {
+                fault(format!(
+                    "exclusive pair names {}, which is not a query parameter of the route",
+                    p.name
+                ));
+            }
+        }
+    }
+
+    // Which policies fit which calls.
+    let diadoc = matches!(route.upstream, Call::Diadoc(_));
+    if route.auth == Auth::DeveloperKey && !diadoc {
+        fault("only Diadoc calls are signed with the developer key".to_owned());
+    }
+    if route.polling != Polling::None && !diadoc {
+        fault("only Diadoc answers \"still working\" with Retry-After".to_owned());
+    }
+    if route.idempotency.is_some() && (!diadoc || route.upstream.method() == Verb::Get) {
+        fault("an Idempotency-Key (operationId) belongs to a Diadoc write".to_owned());
+    }
+    if route.cache == CachePolicy::PerCaller
+        && (route.auth != Auth::CallerToken || route.method != Verb::Get)
+    {
+        fault("only a caller's GET may be cached per caller".to_owned());
+    }
+
+    // Diadoc messages and fields exist, with the shapes the entry assumes.
+    if let Call::Diadoc(call) = &route.upstream {
+        if !call.path.starts_with('/') || call.path.contains('?') {
+            fault(format!("upstream path {:?} must be a bare path", call.path));
+        }
+        if let Some(body) = call.body {
+            match message(pool, body.message) {
+                None => fault(format!("body message {} is not in the pool", body.message)),
+                Some(m) => {
+                    if let Some((field, _)) = body.max_items {
+                        if !m.get_field_by_name(field).is_some_and(|f| f.is_list()) {
+                            fault(format!(
+                                "max_items names {field}, not a repeated field of {}",
+                                body.message
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(name) = call.reply.message() {
+            if message(pool, name).is_none() {
+                fault(format!("reply message {name} is not in the pool"));
+            }
+        }
+        match call.reply {
+            DiadocReply::Page(page) => {
+                page_faults(route, pool, &page, &mut fault);
+            }
+            DiadocReply::MessageOrFile(view) => {
+                let bytes = message(pool, view.message)
+                    .and_then(|m| m.get_field_by_name(view.field))
+                    .is_some_and(|f| matches!(f.kind(), Kind::Bytes) && !f.is_list());
+                if !bytes {
+                    fault(format!(
+                        "file field {} is not a bytes field of {}",
+                        view.field, view.message
+                    ));
+                }
+                for name in placeholders_of(view.file_name) {
+                    if !route
+                        .params
+                        .iter()
+                        .any(|p| p.location == In::Path && p.name == name)
+                    {
+                        fault(format!(
+                            "file name {:?} names {{{name}}}, not a path parameter",
+                            view.file_name
+                        ));
+                    }
+                }
+            }
+            DiadocReply::Message(_) | DiadocReply::Created(_) | DiadocReply::Token => {}
+        }
+    }
+    if let Some(BodyKind::Proto(_) | BodyKind::Json(_) | BodyKind::EdinLogin) = route.body() {
+        if route.method == Verb::Get || route.method == Verb::Delete {
+            fault("a GET or DELETE takes no body".to_owned());
+        }
+    }
+    out
+}
+
+/// The page's cursor and size are the route's own query parameters of the right kinds, and its
+/// proto names fit the reply message.
+fn page_faults(
+    route: &Route,
+    pool: &DescriptorPool,
+    page: &super::Page,
+    fault: &mut impl FnMut(String),
+) {
+    if !declared(route, page.cursor) || !matches!(page.cursor.kind, ParamKind::Cursor) {
+        fault(format!(
+            "page cursor {} is not a cursor query parameter of the route",
+            page.cursor.name
+        ));
+    }
+    if let Some(size) = page.size {
+        if !declared(route, size) || !matches!(size.kind, ParamKind::Int { .. }) {
+            fault(format!(
+                "page size {} is not an integer query parameter of the route",
+                size.name
+            ));
+        }
+    }
+    let Some(reply) = message(pool, page.message) else {
+        return;
+    };
+    let item = reply
+        .get_field_by_name(page.items)
+        .filter(|f| f.is_list())
+        .and_then(|f| f.kind().as_message().cloned());
+    match item {
+        None => fault(format!(
+            "page items {} is not a repeated message field of {}",
+            page.items, page.message
+        )),
+        Some(item) => {
+            if !item
+                .get_field_by_name(page.key)
+                .is_some_and(|f| matches!(f.kind(), Kind::String))
+            {
+                fault(format!(
+                    "page key {} is not a string field of {}",
+                    page.key,
+                    item.full_name()
+                ));
+            }
+        }
+    }
+    if let Some(flag) = page.more_flag {
+        if !reply
+            .get_field_by_name(flag)
+            .is_some_and(|f| matches!(f.kind(), Kind::Bool))
+        {
+            fault(format!(
+                "page more_flag {flag} is not a bool field of {}",
+                page.message
+            ));
+        }
+    }
+}
+
+/// `p` is one of the route's query parameters (same name, location and upstream name).
+fn declared(route: &Route, p: &Param) -> bool {
+    route
+        .params
+        .iter()
+        .any(|o| o.name == p.name && o.location == In::Query && o.upstream == p.upstream)
+}
+
+fn message(pool: &DescriptorPool, name: &str) -> Option<MessageDescriptor> {
+    pool.get_message_by_name(name)
+}
+
+/// `{name}` placeholders of an axum path.
+fn placeholders(path: &str) -> Vec<&str> {
+    placeholders_of(path)
+}
+
+fn placeholders_of(text: &str) -> Vec<&str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+/// Problems of the table as a whole: ids and (method, path) pairs are unique.
+fn audit_table(routes: &[&Route], pool: &DescriptorPool) -> Vec<String> {
+    let mut out: Vec<String> = routes.iter().flat_map(|r| audit(r, pool)).collect();
+    for (i, r) in routes.iter().enumerate() {
+        for o in &routes[..i] {
+            if o.id == r.id {
+                out.push(format!("route {}: id used twice", r.id));
+            }
+            if o.method == r.method && o.path == r.path {
+                out.push(format!(
+                    "route {}: {:?} {} is also route {}",
+                    r.id, r.method, r.path, o.id
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_route_entry_holds_together() {
+    let problems = audit_table(ROUTES, edi_proto::pool());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[cfg(test)]
+mod broken {
+    //! Each test breaks one entry in one way and checks the audit names the route and the fault.
+    //! Run with `--nocapture` to read the messages.
+
+    use super::*;
+    use crate::routes::{DiadocCall, FileView, Page, ProtoBody, diadoc, edin};
+
+    fn faults(route: &Route) -> Vec<String> {
+        let out = audit_table(&[route], edi_proto::pool());
+        for line in &out {
+            eprintln!("{line}");
+        }
+        out
+    }
+
+    fn assert_fault(route: &Route, needle: &str) {
+        let out = faults(route);
+        assert!(
+            out.iter()
+                .any(|l| l.starts_with(&format!("route {}:", route.id)) && l.contains(needle)),
+            "expected a fault containing {needle:?}, got {out:?}"
+        );
+    }
+
+    const OTHER: Param = Param {
+        name: "other",
+        location: In::Query,
+        kind: ParamKind::Cursor,
+        required: false,
+        upstream: Target::Query("other"),
+        description: "not in any route",
+    };
+
+    fn diadoc_call(route: &Route) -> &DiadocCall {
+        match &route.upstream {
+            Call::Diadoc(c) => c,
+            _ => panic!("a Diadoc route"),
+        }
+    }
+
+    #[test]
+    fn a_page_cursor_that_is_not_a_parameter_of_the_route() {
+        let call = diadoc_call(&diadoc::LIST_DOCUMENTS);
+        let DiadocReply::Page(page) = call.reply else {
+            panic!("a page")
+        };
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                reply: DiadocReply::Page(Page {
+                    cursor: &OTHER,
+                    ..page
+                }),
+                ..*call
+            }),
+            ..diadoc::LIST_DOCUMENTS
+        };
+        assert_fault(&broken, "page cursor other");
+    }
+
+    #[test]
+    fn a_proto_field_name_with_a_typo() {
+        let call = diadoc_call(&diadoc::LIST_BOX_COUNTERAGENTS);
+        let DiadocReply::Page(page) = call.reply else {
+            panic!("a page")
+        };
+        for (page, needle) in [
+            (
+                Page {
+                    items: "Counteragent",
+                    ..page
+                },
+                "page items Counteragent",
+            ),
+            (
+                Page {
+                    key: "IndexKy",
+                    ..page
+                },
+                "page key IndexKy",
+            ),
+            (
+                Page {
+                    more_flag: Some("HasMore"),
+                    ..page
+                },
+                "page more_flag HasMore",
+            ),
+        ] {
+            let broken = Route {
+                upstream: Call::Diadoc(DiadocCall {
+                    reply: DiadocReply::Page(page),
+                    ..*call
+                }),
+                ..diadoc::LIST_BOX_COUNTERAGENTS
+            };
+            assert_fault(&broken, needle);
+        }
+    }
+
+    #[test]
+    fn a_message_that_is_not_in_the_pool() {
+        let call = diadoc_call(&diadoc::LIST_ORGANIZATIONS);
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                reply: DiadocReply::Message("Diadoc.Api.Proto.OrganisationList"),
+                ..*call
+            }),
+            ..diadoc::LIST_ORGANIZATIONS
+        };
+        assert_fault(&broken, "reply message Diadoc.Api.Proto.OrganisationList");
+    }
+
+    #[test]
+    fn a_max_items_field_that_is_not_repeated() {
+        let call = diadoc_call(&diadoc::BATCH_GET_DOCFLOWS);
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                body: Some(ProtoBody {
+                    message: edi_proto::names::GET_DOCFLOW_BATCH_REQUEST,
+                    max_items: Some(("Request", 100)),
+                }),
+                ..*call
+            }),
+            ..diadoc::BATCH_GET_DOCFLOWS
+        };
+        assert_fault(&broken, "max_items names Request");
+    }
+
+    #[test]
+    fn a_file_name_placeholder_that_is_not_a_path_parameter() {
+        let call = diadoc_call(&diadoc::GET_DOCUMENT_PROTOCOL);
+        let DiadocReply::MessageOrFile(view) = call.reply else {
+            panic!("a file view")
+        };
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                reply: DiadocReply::MessageOrFile(FileView {
+                    file_name: "protocol-{entityId}.pdf",
+                    ..view
+                }),
+                ..*call
+            }),
+            ..diadoc::GET_DOCUMENT_PROTOCOL
+        };
+        assert_fault(&broken, "names {entityId}, not a path parameter");
+    }
+
+    #[test]
+    fn a_path_placeholder_without_its_parameter() {
+        let broken = Route {
+            params: &[],
+            ..edin::UPDATE_PROCESS
+        };
+        assert_fault(&broken, "path placeholder {procId} has no path parameter");
+    }
+
+    #[test]
+    fn an_exclusive_pair_naming_a_foreign_parameter() {
+        let broken = Route {
+            exclusive: &[(&OTHER, &OTHER)],
+            ..diadoc::LIST_BOX_COUNTERAGENTS
+        };
+        assert_fault(&broken, "exclusive pair names other");
+    }
+
+    #[test]
+    fn policies_on_calls_they_do_not_fit() {
+        let broken = Route {
+            polling: Polling::RetryAfter,
+            idempotency: Some("operationId"),
+            cache: CachePolicy::PerCaller,
+            ..edin::CREATE_PROCESS
+        };
+        for needle in ["Retry-After", "Idempotency-Key", "cached per caller"] {
+            assert_fault(&broken, needle);
+        }
+        let login = Route {
+            auth: Auth::DeveloperKey,
+            ..edin::CREATE_SESSION
+        };
+        assert_fault(&login, "developer key");
+    }
+
+    #[test]
+    fn a_duplicate_id_or_method_and_path() {
+        let twin = Route {
+            id: "listDiadocOrganizationsAgain",
+            ..diadoc::LIST_ORGANIZATIONS
+        };
+        let out = audit_table(&[&diadoc::LIST_ORGANIZATIONS, &twin], edi_proto::pool());
+        eprintln!("{out:?}");
+        assert!(
+            out.iter()
+                .any(|l| l.starts_with("route listDiadocOrganizationsAgain:")
+                    && l.contains("is also route listDiadocOrganizations"))
+        );
+    }
+}
