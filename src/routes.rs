@@ -15,21 +15,22 @@
 //! placeholders, proto messages and fields against the descriptor pool, file-name
 //! placeholders), failing with the route's id.
 
+mod call;
 pub mod diadoc;
 pub mod edin;
+mod param;
 
 #[cfg(test)]
 mod audit;
 
-use http::{Method, StatusCode};
+use http::Method;
 
-use utoipa::ToSchema;
-use utoipa::openapi::schema::{ArrayBuilder, Schema};
-use utoipa::openapi::{Ref, RefOr};
-
-use crate::error::ApiError;
-use crate::params::Args;
 pub use crate::upstream::Service;
+pub use call::{
+    BodyKind, Call, DiadocCall, DiadocReply, EdinCall, FileView, JsonBody, JsonReply, Page,
+    ProtoBody, list_of, schema_of,
+};
+pub use param::{In, Param, ParamKind, Target};
 
 /// Every route the gateway serves, in the order the docs list them.
 pub const ROUTES: &[&Route] = &[
@@ -156,261 +157,6 @@ pub enum Auth {
     DeveloperKey,
     /// No credential at all (EDIN's login).
     None,
-}
-
-/// Where a parameter is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum In {
-    /// A `{name}` segment of the path.
-    Path,
-    /// A query-string parameter.
-    Query,
-}
-
-/// A path or query parameter.
-#[derive(Debug)]
-pub struct Param {
-    /// Our name for it (camelCase).
-    pub name: &'static str,
-    /// Path or query.
-    pub location: In,
-    /// What values are valid.
-    pub kind: ParamKind,
-    /// Whether the caller must send it.
-    pub required: bool,
-    /// Where the upstream gets it.
-    pub upstream: Target,
-    /// Text for API users.
-    pub description: &'static str,
-}
-
-/// Where a parameter goes upstream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// The upstream query parameter of this name.
-    Query(&'static str),
-    /// Into the upstream body, by the route's body codec (EDIN ids of the object edited).
-    Body,
-}
-
-/// The shapes a parameter may take; `params.rs` validates and normalises each.
-#[derive(Debug, Clone, Copy)]
-pub enum ParamKind {
-    /// A GUID (8-4-4-4-12 hex); sent upstream in lower case (api.md, "Identifiers").
-    Guid,
-    /// A box id: the GUID form, or 32 hex digits + `@diadoc.ru` (api.md, "Identifiers").
-    BoxId,
-    /// An opaque paging cursor (`IndexKey`), passed through as is.
-    Cursor,
-    /// One of the listed names.
-    Enum(&'static [&'static str]),
-    /// One of the listed names, sent upstream as the paired value (EDIN's numeric codes).
-    Mapped(&'static [(&'static str, &'static str)]),
-    /// An integer in `min..=max`.
-    Int {
-        /// Smallest allowed value.
-        min: i64,
-        /// Largest allowed value.
-        max: i64,
-    },
-    /// Free text of at most this many characters.
-    Text {
-        /// Longest allowed length, in characters.
-        max: usize,
-    },
-    /// `<DocumentType>.<DocumentClass><DocumentStatus>` (api.md, GetDocuments `filterCategory`).
-    FilterCategory,
-    /// A calendar date `YYYY-MM-DD`; sent upstream as `DD.MM.YYYY` (api.md, GetDocuments).
-    Date,
-    /// A .NET ticks value (api.md, "Time values"), as a decimal integer.
-    Ticks,
-    /// `true`/`false`; when true the upstream gets the bare flag name (api.md, "Query-string
-    /// conventions": flags carry no value).
-    Flag,
-}
-
-/// The kind of body a route takes, for the handler and the document.
-#[derive(Debug, Clone, Copy)]
-pub enum BodyKind {
-    /// Transcoded into a Diadoc protobuf message (`edi-transcode`).
-    Proto(ProtoBody),
-    /// Read as a Rust type and re-spelt for EDIN (`edin_codec`).
-    Json(JsonBody),
-    /// EDIN's login credentials, read into typed values (`edin_codec::Credentials`).
-    EdinLogin,
-}
-
-/// Registers a type's OpenAPI schema (and the schemas it refers to) and returns a reference to
-/// it: [`schema_of::<T>`](schema_of) for a `utoipa::ToSchema` type.
-pub type SchemaFn = fn(&mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema>;
-
-/// Registers `T`'s schema and the ones it refers to; returns a `$ref` to it.
-pub fn schema_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
-    T::schemas(out);
-    out.push((T::name().into_owned(), T::schema()));
-    Ref::from_schema_name(T::name()).into()
-}
-
-/// An array of `T`.
-pub fn list_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
-    ArrayBuilder::new()
-        .items(schema_of::<T>(out))
-        .build()
-        .into()
-}
-
-/// A JSON body read as a Rust type.
-#[derive(Debug, Clone, Copy)]
-pub struct JsonBody {
-    /// Validates the caller's JSON (every problem named) and, with the path parameters, writes
-    /// the upstream's JSON.
-    pub read: fn(&[u8], &Args) -> Result<Vec<u8>, ApiError>,
-    /// The caller's body schema.
-    pub schema: SchemaFn,
-}
-
-/// A JSON reply read into Rust types.
-#[derive(Debug, Clone, Copy)]
-pub struct JsonReply {
-    /// Our status on success.
-    pub status: StatusCode,
-    /// Reads the upstream's JSON and writes ours.
-    pub read: fn(&[u8]) -> Result<Vec<u8>, ApiError>,
-    /// Our reply's schema.
-    pub schema: SchemaFn,
-}
-
-/// A JSON body that becomes a Diadoc protobuf message.
-#[derive(Debug, Clone, Copy)]
-pub struct ProtoBody {
-    /// The Diadoc message the body is transcoded into.
-    pub message: &'static str,
-    /// A repeated top-level field with a documented cap, checked before any upstream call:
-    /// (proto field name, most items).
-    pub max_items: Option<(&'static str, usize)>,
-}
-
-/// The upstream call an operation becomes. Each kind carries the body and reply shapes its
-/// upstream speaks, so a Diadoc call cannot name an EDIN codec and vice versa.
-#[derive(Debug)]
-pub enum Call {
-    /// One Diadoc HTTP call.
-    Diadoc(DiadocCall),
-    /// One EDIN bdoc HTTP call.
-    Edin(EdinCall),
-    /// EDIN's two-step login (`POST /bdoc/auth_uuid`, then `POST /bdoc/auth`, both form-data),
-    /// which answers with the session id (api.md §2). Body `{"email", "password"}`, reply
-    /// `{"token"}`.
-    EdinLogin,
-}
-
-impl Call {
-    /// The upstream HTTP method (the first call's, for the login).
-    pub const fn method(&self) -> Verb {
-        match self {
-            Self::Diadoc(c) => c.method,
-            Self::Edin(c) => c.method,
-            Self::EdinLogin => Verb::Post,
-        }
-    }
-
-    /// Which upstream the call goes to.
-    pub const fn service(&self) -> Service {
-        match self {
-            Self::Diadoc(_) => Service::Diadoc,
-            Self::Edin(_) | Self::EdinLogin => Service::Edin,
-        }
-    }
-}
-
-/// An EDIN bdoc HTTP call: JSON both ways, `Cookie: SID=…`.
-#[derive(Debug)]
-pub struct EdinCall {
-    /// Upstream method, exactly as api.md documents it (e.g. POST for the process list).
-    pub method: Verb,
-    /// Upstream path (`/bdoc/agreement_step`).
-    pub path: &'static str,
-    /// The caller's body and its codec, if the call takes one.
-    pub body: Option<JsonBody>,
-    /// How the upstream's JSON becomes ours.
-    pub reply: JsonReply,
-}
-
-/// A Diadoc HTTP call.
-#[derive(Debug)]
-pub struct DiadocCall {
-    /// Upstream method.
-    pub method: Verb,
-    /// Upstream path with its version prefix, exactly as in api.md.
-    pub path: &'static str,
-    /// Query parameters always sent (e.g. `type=password`).
-    pub fixed_query: &'static [(&'static str, &'static str)],
-    /// The caller's JSON body, transcoded into this message, if the call takes one.
-    pub body: Option<ProtoBody>,
-    /// How the upstream reply becomes ours.
-    pub reply: DiadocReply,
-}
-
-/// How a Diadoc reply becomes ours. Every variant that reads a protobuf reply names its message.
-#[derive(Debug, Clone, Copy)]
-pub enum DiadocReply {
-    /// The response message in the gateway's JSON.
-    Message(&'static str),
-    /// The response message in the gateway's JSON, answered `201 Created`.
-    Created(&'static str),
-    /// A page of a list: the message's JSON plus `nextAfter` (the last item's key, absent on the
-    /// last page) and a `Link: <…>; rel="next"` header.
-    Page(Page),
-    /// A plain-text token, answered as `{"token": "…"}`.
-    Token,
-    /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the
-    /// file's media type, one `bytes` field of it as the body.
-    MessageOrFile(FileView),
-}
-
-impl DiadocReply {
-    /// The protobuf message the reply is read as, if any.
-    #[cfg(test)]
-    pub(crate) const fn message(&self) -> Option<&'static str> {
-        match self {
-            Self::Message(m) | Self::Created(m) => Some(m),
-            Self::Page(p) => Some(p.message),
-            Self::MessageOrFile(f) => Some(f.message),
-            Self::Token => None,
-        }
-    }
-}
-
-/// A `bytes` field of a reply that callers may download as a file (`Accept`).
-#[derive(Debug, Clone, Copy)]
-pub struct FileView {
-    /// The reply message.
-    pub message: &'static str,
-    /// The bytes field (proto name).
-    pub field: &'static str,
-    /// Its media type (`Content-Type`, and what `Accept` must name).
-    pub media_type: &'static str,
-    /// The `Content-Disposition` file name; `{param}` is replaced by that path parameter's value.
-    pub file_name: &'static str,
-}
-
-/// How a list reply pages.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    /// The reply message.
-    pub message: &'static str,
-    /// The repeated field holding the items (proto name).
-    pub items: &'static str,
-    /// The item field that is the cursor (proto name).
-    pub key: &'static str,
-    /// Our query parameter that takes the cursor back (one of the route's parameters).
-    pub cursor: &'static Param,
-    /// Our query parameter that sets the page size, if the caller can.
-    pub size: Option<&'static Param>,
-    /// The upstream's page size when none is asked for (api.md: pages of at most 100).
-    pub default_size: i64,
-    /// A boolean field of the reply that says whether more pages exist, when it has one.
-    pub more_flag: Option<&'static str>,
 }
 
 /// Whether a reply may be cached.

@@ -1,0 +1,196 @@
+//! Each test breaks one entry in one way and checks the audit names the route and the fault.
+//! Run with `--nocapture` to read the messages.
+
+use super::*;
+use crate::routes::{DiadocCall, FileView, Page, ProtoBody, diadoc, edin};
+
+fn faults(route: &Route) -> Vec<String> {
+    let out = audit_table(&[route], edi_proto::pool());
+    for line in &out {
+        eprintln!("{line}");
+    }
+    out
+}
+
+fn assert_fault(route: &Route, needle: &str) {
+    let out = faults(route);
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with(&format!("route {}:", route.id)) && l.contains(needle)),
+        "expected a fault containing {needle:?}, got {out:?}"
+    );
+}
+
+const OTHER: Param = Param {
+    name: "other",
+    location: In::Query,
+    kind: ParamKind::Cursor,
+    required: false,
+    upstream: Target::Query("other"),
+    description: "not in any route",
+};
+
+fn diadoc_call(route: &Route) -> &DiadocCall {
+    match &route.upstream {
+        Call::Diadoc(c) => c,
+        _ => panic!("a Diadoc route"),
+    }
+}
+
+#[test]
+fn a_page_cursor_that_is_not_a_parameter_of_the_route() {
+    let call = diadoc_call(&diadoc::LIST_DOCUMENTS);
+    let DiadocReply::Page(page) = call.reply else {
+        panic!("a page")
+    };
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply: DiadocReply::Page(Page {
+                cursor: &OTHER,
+                ..page
+            }),
+            ..*call
+        }),
+        ..diadoc::LIST_DOCUMENTS
+    };
+    assert_fault(&broken, "page cursor other");
+}
+
+#[test]
+fn a_proto_field_name_with_a_typo() {
+    let call = diadoc_call(&diadoc::LIST_BOX_COUNTERAGENTS);
+    let DiadocReply::Page(page) = call.reply else {
+        panic!("a page")
+    };
+    for (page, needle) in [
+        (
+            Page {
+                items: "Counteragent",
+                ..page
+            },
+            "page items Counteragent",
+        ),
+        (
+            Page {
+                key: "IndexKy",
+                ..page
+            },
+            "page key IndexKy",
+        ),
+        (
+            Page {
+                more_flag: Some("HasMore"),
+                ..page
+            },
+            "page more_flag HasMore",
+        ),
+    ] {
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                reply: DiadocReply::Page(page),
+                ..*call
+            }),
+            ..diadoc::LIST_BOX_COUNTERAGENTS
+        };
+        assert_fault(&broken, needle);
+    }
+}
+
+#[test]
+fn a_message_that_is_not_in_the_pool() {
+    let call = diadoc_call(&diadoc::LIST_ORGANIZATIONS);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply: DiadocReply::Message("Diadoc.Api.Proto.OrganisationList"),
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATIONS
+    };
+    assert_fault(&broken, "reply message Diadoc.Api.Proto.OrganisationList");
+}
+
+#[test]
+fn a_max_items_field_that_is_not_repeated() {
+    let call = diadoc_call(&diadoc::BATCH_GET_DOCFLOWS);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            body: Some(ProtoBody {
+                message: edi_proto::names::GET_DOCFLOW_BATCH_REQUEST,
+                max_items: Some(("Request", 100)),
+            }),
+            ..*call
+        }),
+        ..diadoc::BATCH_GET_DOCFLOWS
+    };
+    assert_fault(&broken, "max_items names Request");
+}
+
+#[test]
+fn a_file_name_placeholder_that_is_not_a_path_parameter() {
+    let call = diadoc_call(&diadoc::GET_DOCUMENT_PROTOCOL);
+    let DiadocReply::MessageOrFile(view) = call.reply else {
+        panic!("a file view")
+    };
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply: DiadocReply::MessageOrFile(FileView {
+                file_name: "protocol-{entityId}.pdf",
+                ..view
+            }),
+            ..*call
+        }),
+        ..diadoc::GET_DOCUMENT_PROTOCOL
+    };
+    assert_fault(&broken, "names {entityId}, not a path parameter");
+}
+
+#[test]
+fn a_path_placeholder_without_its_parameter() {
+    let broken = Route {
+        params: &[],
+        ..edin::UPDATE_PROCESS
+    };
+    assert_fault(&broken, "path placeholder {procId} has no path parameter");
+}
+
+#[test]
+fn an_exclusive_pair_naming_a_foreign_parameter() {
+    let broken = Route {
+        exclusive: &[(&OTHER, &OTHER)],
+        ..diadoc::LIST_BOX_COUNTERAGENTS
+    };
+    assert_fault(&broken, "exclusive pair names other");
+}
+
+#[test]
+fn policies_on_calls_they_do_not_fit() {
+    let broken = Route {
+        polling: Polling::RetryAfter,
+        idempotency: Some("operationId"),
+        cache: CachePolicy::PerCaller,
+        ..edin::CREATE_PROCESS
+    };
+    for needle in ["Retry-After", "Idempotency-Key", "cached per caller"] {
+        assert_fault(&broken, needle);
+    }
+    let login = Route {
+        auth: Auth::DeveloperKey,
+        ..edin::CREATE_SESSION
+    };
+    assert_fault(&login, "developer key");
+}
+
+#[test]
+fn a_duplicate_id_or_method_and_path() {
+    let twin = Route {
+        id: "listDiadocOrganizationsAgain",
+        ..diadoc::LIST_ORGANIZATIONS
+    };
+    let out = audit_table(&[&diadoc::LIST_ORGANIZATIONS, &twin], edi_proto::pool());
+    eprintln!("{out:?}");
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with("route listDiadocOrganizationsAgain:")
+                && l.contains("is also route listDiadocOrganizations"))
+    );
+}
