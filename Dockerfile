@@ -5,6 +5,8 @@
 #   docker run -p 8080:8080 -e EDI_GATEWAY_DIADOC_CLIENT_ID=... edi-gateway
 #
 # protox compiles proto/ inside the build, so no protoc is needed; Swagger UI assets are vendored.
+# Built without the default `sandbox` feature: the production binary carries no simulator and
+# has no `demo`/`sandbox` subcommands.
 
 FROM rust:1.95-slim-bookworm AS chef
 RUN cargo install cargo-chef --locked
@@ -18,9 +20,9 @@ FROM chef AS builder
 COPY --from=planner /app/recipe.json recipe.json
 # The proto files are inputs of edi-proto's build script, so they belong to the dependency layer.
 COPY proto proto
-RUN cargo chef cook --release --recipe-path recipe.json
+RUN cargo chef cook --release --no-default-features --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --bin edi-gateway
+RUN cargo build --release --locked --no-default-features --bin edi-gateway
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -y \
