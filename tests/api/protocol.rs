@@ -10,7 +10,7 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, problem, spawn_with};
+use crate::helpers::{TestApp, problem, run_paused_for, spawn_with};
 
 const UPSTREAM: &str = "/GenerateDocumentProtocol";
 
@@ -258,27 +258,35 @@ async fn a_dropped_caller_stops_the_polling() {
     )
     .await;
     let token = app.demo_token().await;
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(400))
-        .build()
-        .expect("client");
-    let r = impatient
-        .get(app.url(&protocol_path(&app)))
-        .bearer_auth(&token)
-        .send()
-        .await;
-    assert!(r.is_err(), "the caller gave up");
+    let before = app.sandbox.received();
+    let caller = tokio::spawn(
+        app.client
+            .get(app.url(&protocol_path(&app)))
+            .bearer_auth(&token)
+            .send(),
+    );
+    // Two polls have reached the sandbox: the loop is running and the caller waits on it.
+    app.sandbox.wait_for_calls(before + 2).await;
+    caller.abort();
+    assert!(
+        caller.await.is_err_and(|e| e.is_cancelled()),
+        "the caller gave up"
+    );
     let polls_while_waiting = app.upstream_calls(UPSTREAM).len();
     assert!(
         polls_while_waiting >= 2,
         "it was polling: {polls_while_waiting}"
     );
-    // The loop notices at its next pause (≤ 50 ms); then the journal stops growing.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A minute of paused time is 1,200 pauses of 50 ms: the loop notices the caller is gone at
+    // its next pause (at most one poll was still on its way), and the journal stops growing.
+    run_paused_for(Duration::from_secs(60)).await;
     let settled = app.upstream_calls(UPSTREAM).len();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        settled <= polls_while_waiting + 1,
+        "{settled} polls after the caller left at {polls_while_waiting}"
+    );
+    run_paused_for(Duration::from_secs(60)).await;
     assert_eq!(app.upstream_calls(UPSTREAM).len(), settled);
-    assert!(settled <= polls_while_waiting + 1);
 }
 
 #[tokio::test]
