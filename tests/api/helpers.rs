@@ -1,8 +1,8 @@
 //! `spawn_app`: starts the sandbox in-process, points a gateway at it, binds both on port 0,
 //! and returns a `TestApp` with one helper per kind of call.
 //!
-//! `TEST_LOG=1` prints the gateway's (and the sandbox's) log to the test output, at `debug` or
-//! at what `RUST_LOG` says: `TEST_LOG=1 cargo test --test api some_test -- --nocapture`.
+//! `TEST_LOG=1` prints the gateway's (and the sandbox's) log to the test output, at `debug` for
+//! both and `info` for libraries, or at what `RUST_LOG` says: `TEST_LOG=1 cargo test --test api some_test -- --nocapture`.
 //! Without it the tests log nothing.
 //!
 //! Tests never race the wall clock. A call that must be in flight is held by the sandbox
@@ -35,8 +35,12 @@ fn init_test_log() {
     static TEST_LOG: Once = Once::new();
     TEST_LOG.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
+            let filter =
+                tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(
+                        "info,edi_gateway=debug,edi_sandbox=debug,tower_http=debug",
+                    )
+                });
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_test_writer()

@@ -205,16 +205,21 @@ async fn a_document_without_a_protocol_is_a_409_with_the_upstream_text() {
 
 #[tokio::test]
 async fn a_hundred_identical_waits_share_one_polling_loop() {
-    // Three "not ready" answers 1 s apart: every caller has joined long before the protocol.
-    let app = spawn_with(
-        Sandbox::builder().protocol_polls(3).retry_after_secs(1),
-        |_| {},
-    )
-    .await;
+    // Three "not ready" answers, then the protocol. The first poll is held at the sandbox
+    // until every caller has got as far as it can (joined the loop, or polled on its own if
+    // sharing broke), on the paused clock; only then do the answers go.
+    let app = spawn(3, 0).await;
     let token = app.demo_token().await;
     let path = protocol_path(&app);
+    let gate = app.sandbox.hold_next(1);
+    let first_poll = app.sandbox.received() + 1;
     let waits = (0..100).map(|_| app.send(Method::GET, &path, &token, &[], None));
-    let replies = futures_util::future::join_all(waits).await;
+    let release = async {
+        app.sandbox.wait_for_calls(first_poll).await;
+        run_paused_for(Duration::from_secs(1)).await;
+        gate.release();
+    };
+    let (replies, ()) = tokio::join!(futures_util::future::join_all(waits), release);
     let mut bodies = Vec::new();
     for r in replies {
         assert_eq!(r.status(), 200);
