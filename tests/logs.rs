@@ -5,9 +5,8 @@
 //! callsite, so the capture sometimes saw nothing.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
-use edi_sandbox::{EDIN_DEMO_EMAIL, Sandbox};
+use edi_sandbox::EDIN_DEMO_EMAIL;
 use reqwest::Method;
 use serde_json::json;
 
@@ -15,7 +14,7 @@ use serde_json::json;
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use helpers::{spawn_app, spawn_with};
+use helpers::spawn_app;
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
@@ -70,11 +69,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 #[tokio::test]
 async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
     let logs = logs();
-    let app = spawn_with(
-        Sandbox::builder().edin_session_idle(Duration::from_millis(200)),
-        |_| {},
-    )
-    .await;
+    let app = spawn_app().await;
     let sid = app.demo_sid().await;
     let proc_id = app.sandbox.seed().edin_process_id();
     let mut bodies = Vec::new();
@@ -94,7 +89,8 @@ async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
         let r = app.send(method, &path, &sid, &[], body.as_ref()).await;
         bodies.push(r.text().await.expect("body"));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The expired-session path logs and answers too.
+    app.sandbox.expire_edin_sessions();
     bodies.push(
         app.send(Method::GET, PROCS, &sid, &[], None)
             .await

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{problem, problem_fields, spawn_app, spawn_with};
+use crate::helpers::{problem, problem_fields, run_paused_for, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn walks_all_three_pages_with_an_exclusive_cursor() {
@@ -202,16 +202,21 @@ async fn errors_are_not_cached() {
 
 #[tokio::test]
 async fn fifty_concurrent_misses_make_one_upstream_call() {
-    let app = spawn_with(
-        edi_sandbox::Sandbox::builder().delay(Duration::from_millis(200)),
-        |_| {},
-    )
-    .await;
+    let app = spawn_app().await;
     let token = app.demo_token().await;
     let (_, box_id) = app.first_box(&token).await;
     let path = format!("/v1/diadoc/boxes/{box_id}/counteragents");
-    let requests = (0..50).map(|_| app.get(&path, Some(&token)));
-    let responses = futures_util::future::join_all(requests).await;
+    let gate = app.sandbox.hold();
+    let first_call = app.sandbox.received() + 1;
+    let requests = futures_util::future::join_all((0..50).map(|_| app.get(&path, Some(&token))));
+    let release = async {
+        // The first miss is held at the sandbox; every other request then gets as far as it
+        // can (into the single flight, or to the sandbox if that broke) before the reply goes.
+        app.sandbox.wait_for_calls(first_call).await;
+        run_paused_for(Duration::from_secs(1)).await;
+        gate.release();
+    };
+    let (responses, ()) = tokio::join!(requests, release);
     assert!(responses.iter().all(|r| r.status() == 200));
     let misses = responses
         .iter()

@@ -1,13 +1,11 @@
 //! EDIN bdoc: the two-step login, the approval routes (processes and steps), session expiry,
 //! validation before any upstream call, and the upstream's spelling mapped to ours.
 
-use std::time::Duration;
-
-use edi_sandbox::{EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD, Sandbox};
+use edi_sandbox::{EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_app, spawn_with};
+use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_app};
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
@@ -395,17 +393,14 @@ async fn an_unreadable_upstream_reply_is_a_502() {
 
 #[tokio::test]
 async fn an_expired_or_unknown_session_is_a_401_asking_to_log_in_again() {
-    let app = spawn_with(
-        Sandbox::builder().edin_session_idle(Duration::from_millis(300)),
-        |_| {},
-    )
-    .await;
+    let app = spawn_app().await;
     let sid = app.demo_sid().await;
     assert_eq!(
         call(&app, Method::GET, PROCS, &sid, None).await.status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // What an idle timeout does upstream, now rather than after a sleep.
+    app.sandbox.expire_edin_sessions();
     for token in [sid.as_str(), "no-such-session"] {
         let r = call(&app, Method::GET, PROCS, token, None).await;
         assert_eq!(r.status(), 401);

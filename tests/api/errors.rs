@@ -1,6 +1,5 @@
-//! Error paths: upstream failures, timeouts, unknown routes.
-
-use std::time::Duration;
+//! Error paths: upstream failures and timeouts. (Unknown routes and other router-only answers:
+//! `router.rs`.)
 
 use crate::helpers::{problem, spawn_app, spawn_with};
 
@@ -35,10 +34,13 @@ async fn upstream_timeout_is_a_504_problem() {
     })
     .await;
     let token = app.demo_token().await;
-    app.sandbox.set_delay(Duration::from_millis(2500));
+    // Held until released: the gateway's 1 s timeout runs out whatever the machine's speed.
+    let gate = app.sandbox.hold();
     let r = app.get("/v1/diadoc/organizations", Some(&token)).await;
     assert_eq!(r.status(), 504);
     assert_eq!(problem(r).await["status"], 504);
+    assert_eq!(app.upstream_calls("/GetMyOrganizations").len(), 1);
+    gate.release();
 }
 
 #[tokio::test]
@@ -51,21 +53,5 @@ async fn unreachable_upstream_is_a_502_problem() {
         .get("/v1/diadoc/organizations", Some("some-token"))
         .await;
     assert_eq!(r.status(), 502);
-    problem(r).await;
-}
-
-#[tokio::test]
-async fn unknown_route_and_wrong_method_are_problems() {
-    let app = spawn_app().await;
-    let r = app.get("/v1/nope", None).await;
-    assert_eq!(r.status(), 404);
-    problem(r).await;
-    let r = app
-        .client
-        .delete(app.url("/v1/diadoc/organizations"))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status(), 405);
     problem(r).await;
 }

@@ -1,7 +1,18 @@
 //! `spawn_app`: starts the sandbox in-process, points a gateway at it, binds both on port 0,
 //! and returns a `TestApp` with one helper per kind of call.
+//!
+//! `TEST_LOG=1` prints the gateway's (and the sandbox's) log to the test output, at `debug` for
+//! both and `info` for libraries, or at what `RUST_LOG` says: `TEST_LOG=1 cargo test --test api some_test -- --nocapture`.
+//! Without it the tests log nothing.
+//!
+//! Tests never race the wall clock. A call that must be in flight is held by the sandbox
+//! (`sandbox.hold()`, released by the test) and awaited with `sandbox.wait_for_calls(n)`;
+//! sessions and tokens expire through the sandbox handle; and what needs time to pass runs on
+//! tokio's paused clock ([`run_paused_for`]).
 
 use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::Duration;
 
 use edi_gateway::{AppState, Config};
 use edi_sandbox::{Sandbox, SandboxBuilder, SandboxHandle};
@@ -17,8 +28,41 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(Sandbox::builder(), |_| {}).await
 }
 
+/// Installs, once per test binary, a subscriber that prints the log to the test writer, when
+/// `TEST_LOG` is set (as zero2prod's `tests/api/helpers.rs` does). A binary that installs its
+/// own subscriber first (`tests/logs.rs`) keeps it: this one then fails quietly.
+fn init_test_log() {
+    static TEST_LOG: Once = Once::new();
+    TEST_LOG.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter =
+                tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(
+                        "info,edi_gateway=debug,edi_sandbox=debug,tower_http=debug",
+                    )
+                });
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// Lets `d` of time pass on tokio's paused clock, then resumes it. While paused, the clock moves
+/// only when every task of this test is waiting (tokio's auto-advance): each request in flight
+/// gets as far as it can, then the timers due within `d` (poll pauses, timeouts) fire in order,
+/// and no wall-clock time is waited. Needs the current-thread runtime, `#[tokio::test]`'s
+/// default.
+pub async fn run_paused_for(d: Duration) {
+    tokio::time::pause();
+    tokio::time::sleep(d).await;
+    tokio::time::resume();
+}
+
 /// Spawns with a customised sandbox and gateway configuration.
 pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Config)) -> TestApp {
+    init_test_log();
     let sandbox = builder.spawn().await.expect("sandbox starts");
     let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
     configure(&mut config);

@@ -9,5 +9,6 @@ mod edin;
 mod errors;
 mod openapi;
 mod protocol;
+mod router;
 mod sessions;
 mod templates;

@@ -10,7 +10,7 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, problem, spawn_with};
+use crate::helpers::{TestApp, problem, run_paused_for, spawn_with};
 
 const UPSTREAM: &str = "/GenerateDocumentProtocol";
 
@@ -205,16 +205,21 @@ async fn a_document_without_a_protocol_is_a_409_with_the_upstream_text() {
 
 #[tokio::test]
 async fn a_hundred_identical_waits_share_one_polling_loop() {
-    // Three "not ready" answers 1 s apart: every caller has joined long before the protocol.
-    let app = spawn_with(
-        Sandbox::builder().protocol_polls(3).retry_after_secs(1),
-        |_| {},
-    )
-    .await;
+    // Three "not ready" answers, then the protocol. The first poll is held at the sandbox
+    // until every caller has got as far as it can (joined the loop, or polled on its own if
+    // sharing broke), on the paused clock; only then do the answers go.
+    let app = spawn(3, 0).await;
     let token = app.demo_token().await;
     let path = protocol_path(&app);
+    let gate = app.sandbox.hold_next(1);
+    let first_poll = app.sandbox.received() + 1;
     let waits = (0..100).map(|_| app.send(Method::GET, &path, &token, &[], None));
-    let replies = futures_util::future::join_all(waits).await;
+    let release = async {
+        app.sandbox.wait_for_calls(first_poll).await;
+        run_paused_for(Duration::from_secs(1)).await;
+        gate.release();
+    };
+    let (replies, ()) = tokio::join!(futures_util::future::join_all(waits), release);
     let mut bodies = Vec::new();
     for r in replies {
         assert_eq!(r.status(), 200);
@@ -258,27 +263,35 @@ async fn a_dropped_caller_stops_the_polling() {
     )
     .await;
     let token = app.demo_token().await;
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(400))
-        .build()
-        .expect("client");
-    let r = impatient
-        .get(app.url(&protocol_path(&app)))
-        .bearer_auth(&token)
-        .send()
-        .await;
-    assert!(r.is_err(), "the caller gave up");
+    let before = app.sandbox.received();
+    let caller = tokio::spawn(
+        app.client
+            .get(app.url(&protocol_path(&app)))
+            .bearer_auth(&token)
+            .send(),
+    );
+    // Two polls have reached the sandbox: the loop is running and the caller waits on it.
+    app.sandbox.wait_for_calls(before + 2).await;
+    caller.abort();
+    assert!(
+        caller.await.is_err_and(|e| e.is_cancelled()),
+        "the caller gave up"
+    );
     let polls_while_waiting = app.upstream_calls(UPSTREAM).len();
     assert!(
         polls_while_waiting >= 2,
         "it was polling: {polls_while_waiting}"
     );
-    // The loop notices at its next pause (≤ 50 ms); then the journal stops growing.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A minute of paused time is 1,200 pauses of 50 ms: the loop notices the caller is gone at
+    // its next pause (at most one poll was still on its way), and the journal stops growing.
+    run_paused_for(Duration::from_secs(60)).await;
     let settled = app.upstream_calls(UPSTREAM).len();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        settled <= polls_while_waiting + 1,
+        "{settled} polls after the caller left at {polls_while_waiting}"
+    );
+    run_paused_for(Duration::from_secs(60)).await;
     assert_eq!(app.upstream_calls(UPSTREAM).len(), settled);
-    assert!(settled <= polls_while_waiting + 1);
 }
 
 #[tokio::test]

@@ -12,7 +12,9 @@
 //! expired token: 401 with a plain-text reason.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::http::{HeaderMap, header};
 
@@ -96,28 +98,52 @@ pub(crate) fn user(shared: &Shared, headers: &HeaderMap) -> Result<usize, Refusa
     shared.lock().tokens.user(&token, shared.settings.token_ttl)
 }
 
-/// The tokens issued so far.
+/// The tokens issued so far. Their age is read from tokio's clock, so a test with
+/// `tokio::time::pause()` moves it with `advance`.
 #[derive(Debug, Default)]
 pub(crate) struct Tokens {
-    issued: HashMap<String, (usize, Instant)>,
+    issued: HashMap<String, Issued>,
+}
+
+#[derive(Debug)]
+struct Issued {
+    /// Index into `Seed::users`.
+    user: usize,
+    at: Instant,
+    /// Expired by the handle (`SandboxHandle::expire_tokens`).
+    expired: bool,
 }
 
 impl Tokens {
     /// Remembers `token` as issued now to user `user`.
     pub(crate) fn insert(&mut self, token: String, user: usize) {
-        self.issued.insert(token, (user, Instant::now()));
+        self.issued.insert(
+            token,
+            Issued {
+                user,
+                at: Instant::now(),
+                expired: false,
+            },
+        );
     }
 
-    /// The user of a valid token; 401 when unknown or older than `ttl`.
+    /// Expires every token issued so far; later ones are valid as usual.
+    pub(crate) fn expire_all(&mut self) {
+        for issued in self.issued.values_mut() {
+            issued.expired = true;
+        }
+    }
+
+    /// The user of a valid token; 401 when unknown, expired, or older than `ttl`.
     fn user(&self, token: &str, ttl: Duration) -> Result<usize, Refusal> {
-        let (user, at) = self
+        let issued = self
             .issued
             .get(token)
             .ok_or(Refusal::Unauthorized("The token is invalid"))?;
-        if at.elapsed() >= ttl {
+        if issued.expired || issued.at.elapsed() >= ttl {
             return Err(Refusal::Unauthorized("The token has expired"));
         }
-        Ok(*user)
+        Ok(issued.user)
     }
 }
 

@@ -155,6 +155,12 @@ pub(crate) fn issue_session(shared: &Shared, user: usize) -> String {
     auth::issue(shared, user)
 }
 
+/// Expires session `sid` (every open session for `None`) as if it had been idle too long;
+/// false when there was none to expire.
+pub(crate) fn expire_sessions(shared: &Shared, sid: Option<&str>) -> bool {
+    shared.lock().edin.logins.expire(sid)
+}
+
 /// A 200 with `value` as JSON.
 pub(crate) fn json(value: &impl Serialize) -> Outcome {
     serde_json::to_vec(value)

@@ -1,12 +1,16 @@
 //! [`SandboxHandle`]: a running sandbox as tests see it — its address, its journal, faults and
-//! delay injected at runtime, Diadoc tokens and EDIN sessions minted without HTTP, and the seed
-//! it serves. Cloning the
-//! handle shares the same sandbox.
+//! delay injected at runtime, Diadoc tokens and EDIN sessions minted (and expired) without HTTP,
+//! and the seed it serves. Cloning the handle shares the same sandbox.
+//!
+//! For tests that would otherwise race the clock: [`SandboxHandle::hold`] keeps replies back
+//! until the test releases them, [`SandboxHandle::wait_for_calls`] wakes when calls have
+//! arrived, and `expire_*` ends sessions and tokens now instead of after a sleep.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::gate::Gate;
 use crate::journal::JournalEntry;
 use crate::seed::Seed;
 use crate::state::{Fault, Shared};
@@ -61,9 +65,63 @@ impl SandboxHandle {
             .extend(std::iter::repeat_n(Fault { status, body }, n));
     }
 
-    /// Latency added to every reply from now on (`Duration::ZERO` for none).
+    /// Latency added to every reply from now on (`Duration::ZERO` for none). For demos and
+    /// benches; a test that needs a call in flight holds it with [`SandboxHandle::hold`].
     pub fn set_delay(&self, d: Duration) {
         self.shared.lock().delay = d;
+    }
+
+    /// Holds the reply of every call that arrives from now on until the gate is released (or
+    /// dropped). Each held call is journaled, and its reply chosen, on arrival; only the
+    /// sending waits. A client that gives up meanwhile is simply gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(sandbox: edi_sandbox::SandboxHandle) {
+    /// let gate = sandbox.hold();
+    /// let before = sandbox.received();
+    /// // … start a request that calls the sandbox …
+    /// sandbox.wait_for_calls(before + 1).await; // it is in flight now, provably
+    /// gate.release();
+    /// # }
+    /// ```
+    pub fn hold(&self) -> Gate {
+        self.shared.lock().holds.add(None)
+    }
+
+    /// Holds the replies of the next `n` calls only (see [`SandboxHandle::hold`]); later calls
+    /// are answered at once. Gates take calls in the order they were made.
+    pub fn hold_next(&self, n: usize) -> Gate {
+        self.shared.lock().holds.add(Some(n))
+    }
+
+    /// How many requests the sandbox has received since it started, refused and held ones
+    /// included. [`SandboxHandle::clear_journal`] does not reset it.
+    pub fn received(&self) -> usize {
+        self.shared.arrivals.get()
+    }
+
+    /// Waits until [`SandboxHandle::received`] is at least `n`: woken by the arrival itself
+    /// (after it is journaled and, if held, before its reply is sent), never by polling.
+    pub async fn wait_for_calls(&self, n: usize) {
+        self.shared.arrivals.wait_for(n).await;
+    }
+
+    /// Expires every open EDIN session now: its next call gets the same 401 ("The session has
+    /// expired") as a session idle for too long.
+    pub fn expire_edin_sessions(&self) {
+        edin::expire_sessions(&self.shared, None);
+    }
+
+    /// Expires the EDIN session `sid` now (see [`SandboxHandle::expire_edin_sessions`]);
+    /// false when no such session is open.
+    pub fn expire_edin_session(&self, sid: &str) -> bool {
+        edin::expire_sessions(&self.shared, Some(sid))
+    }
+
+    /// Expires every Diadoc token issued so far: each gets the 401 of a token past its
+    /// lifetime. Tokens issued later are valid as usual.
+    pub fn expire_tokens(&self) {
+        self.shared.lock().tokens.expire_all();
     }
 
     /// Mints a valid token for the seeded user `login` without an HTTP call (it works with

@@ -18,8 +18,11 @@
 //! A request goes through the files in this order:
 //!
 //! * `server.rs` — the one axum handler: journal the request, take an injected fault, route it
-//!   by path prefix (`/bdoc/` → EDIN, else Diadoc), wait the configured delay, render the reply
+//!   by path prefix (`/bdoc/` → EDIN, else Diadoc), wait while a test holds the reply and for the
+//!   configured delay, render the reply
 //!   (Diadoc's with an `X-Kontur-Trace-Id`, EDIN's without).
+//! * `gate.rs` — replies held until a test releases them, and the count of arrivals a test can
+//!   await (`SandboxHandle::hold`, `wait_for_calls`).
 //! * `journal.rs` — [`JournalEntry`]: every request received, with the status it got.
 //! * `call.rs` — the parsed request: query parameters (400 rules), `multipart/form-data` text
 //!   fields, cookies.
@@ -40,10 +43,12 @@
 //!     the idle timeout, `logout`.
 //!   * `edin/procs.rs` — approval processes: list (A5), create or edit (A3); the running copy.
 //!   * `edin/steps.rs` — approval steps: create or edit (A1), delete (A2), step numbering.
-//!   * `edin/wire.rs` — EDIN's JSON spelling (serde types), lenient request numbers.
+//!   * `edin/wire.rs` — EDIN's JSON spelling (serde types) of replies; `edin/wire/request.rs`
+//!     request bodies, with lenient numbers.
 //! * `seed.rs` (+ `seed/`) — the deterministic data: Diadoc ids, organizations, counteragents,
 //!   documents and their contents; `seed/edin.rs` the EDIN companies, users, approval groups and
-//!   processes. `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
+//!   processes (the demo rows in `seed/edin/demo.rs`); `seed/ids.rs` ids, .NET ticks and dates
+//!   (with jiff). `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
 //! * `builder.rs`, `handle.rs`, `state.rs` — [`SandboxBuilder`], [`SandboxHandle`], shared state.
 //!
 //! # Simulated methods
@@ -91,6 +96,7 @@ mod call;
 mod cms;
 mod diadoc;
 mod edin;
+mod gate;
 mod handle;
 mod journal;
 mod pdf;
@@ -102,6 +108,7 @@ mod wire;
 pub mod seed;
 
 pub use builder::SandboxBuilder;
+pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;
 pub use seed::{

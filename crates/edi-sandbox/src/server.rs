@@ -7,7 +7,8 @@
 //!    the upstream failing, which happens before it looks at the request;
 //! 3. otherwise route it by path prefix: `/bdoc/…` through the EDIN method table (`edin.rs`),
 //!    everything else through the Diadoc one (`diadoc.rs`);
-//! 4. write the status into the journal, wait the configured delay, and send the reply; Diadoc
+//! 4. write the status into the journal, wait for the gate that holds the call (if a test holds
+//!    it, `gate.rs`), wait the configured delay, and send the reply; Diadoc
 //!    replies get an `X-Kontur-Trace-Id` (a random hex id on every response, as that upstream
 //!    sends one), EDIN replies do not (EDIN sends no such header).
 
@@ -71,11 +72,19 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         status: 0,
         at: std::time::Instant::now(),
     };
-    let (seq, fault, delay) = {
+    let (seq, fault, delay, held) = {
         let mut state = shared.lock();
         let seq = state.journal.begin(entry);
-        (seq, state.faults.pop_front(), state.delay)
+        (
+            seq,
+            state.faults.pop_front(),
+            state.delay,
+            state.holds.take(),
+        )
     };
+    // Counted once the call is journaled and its gate chosen, so a test woken by
+    // `wait_for_calls` finds both in place.
+    shared.arrivals.count();
     let call = Call {
         method: parts.method,
         path: parts.uri.path().to_owned(),
@@ -113,6 +122,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         if let Ok(trace) = HeaderValue::from_str(&shared.random_hex(16)) {
             response.headers_mut().insert("x-kontur-trace-id", trace);
         }
+    }
+    if let Some(held) = held {
+        held.wait().await;
     }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

@@ -1,7 +1,8 @@
 //! The state one running sandbox shares between its requests: the seed and settings (fixed at
-//! start) and, behind one mutex, what changes (journal, faults, delay, tokens, long-running
-//! operations, EDIN sessions and processes). Handlers are synchronous and hold the lock only briefly; nothing awaits while
-//! holding it.
+//! start) and, behind one mutex, what changes (journal, faults, delay, held replies, tokens,
+//! long-running operations, EDIN sessions and processes). Handlers are synchronous and hold the
+//! lock only briefly; nothing awaits while holding it. The count of arrivals sits outside the
+//! lock, on a `watch` channel that tests await.
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
@@ -13,6 +14,7 @@ use crate::auth::Tokens;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
+use crate::gate::{Arrivals, Holds};
 use crate::journal::Journal;
 use crate::seed::Seed;
 
@@ -46,6 +48,7 @@ pub(crate) struct Mutable {
     pub delay: Duration,
     pub faults: VecDeque<Fault>,
     pub journal: Journal,
+    pub holds: Holds,
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
@@ -56,6 +59,8 @@ pub(crate) struct Mutable {
 pub(crate) struct Shared {
     pub seed: Seed,
     pub settings: Settings,
+    /// Requests received since start.
+    pub arrivals: Arrivals,
     state: Mutex<Mutable>,
     counter: AtomicU64,
     random: std::collections::hash_map::RandomState,
@@ -79,6 +84,7 @@ impl Shared {
         Self {
             seed,
             settings,
+            arrivals: Arrivals::default(),
             state: Mutex::new(initial),
             counter: AtomicU64::new(0),
             random: std::collections::hash_map::RandomState::new(),

@@ -14,10 +14,12 @@
 mod category;
 
 use edi_proto::diadoc::api::proto as dap;
+use jiff::civil::Date;
 
 use super::{Outcome, PAGE_LIMIT, after_cursor, count32, proto, user_box};
 use crate::call::Call;
 use crate::reply::Refusal;
+use crate::seed::ids::parse_document_date;
 use crate::seed::{SeedDocument, box_key, is_guid};
 use crate::state::Shared;
 use category::Category;
@@ -99,7 +101,11 @@ pub(crate) fn list(shared: &Shared, call: &Call, user: usize) -> Outcome {
             from_ticks.is_none_or(|f| t >= f) && to_ticks.is_none_or(|to| t <= to)
         })
         .filter(|d| {
-            let date = d.document.document_date.as_deref().and_then(parse_date);
+            let date = d
+                .document
+                .document_date
+                .as_deref()
+                .and_then(parse_document_date);
             (from_date.is_none() && to_date.is_none())
                 || date.is_some_and(|date| {
                     from_date.is_none_or(|f| date >= f) && to_date.is_none_or(|t| date <= t)
@@ -139,22 +145,15 @@ fn timestamp(d: &SeedDocument) -> i64 {
     t.unwrap_or(doc.creation_timestamp_ticks)
 }
 
-/// A `DD.MM.YYYY` date as a sortable (year, month, day).
-fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = s.split('.');
-    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || d.len() != 2 || m.len() != 2 || y.len() != 4 {
-        return None;
-    }
-    let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
-    ((1..=31).contains(&d) && (1..=12).contains(&m)).then_some((y, m, d))
-}
-
-fn date_param(call: &Call, name: &str) -> Result<Option<(u32, u32, u32)>, Refusal> {
+/// An optional `DD.MM.YYYY` parameter; a malformed or impossible date (`31.02.2024`) is a 400,
+/// as any other unreadable parameter.
+fn date_param(call: &Call, name: &str) -> Result<Option<Date>, Refusal> {
     call.param(name)
         .map(|v| {
-            parse_date(v).ok_or_else(|| {
-                Refusal::bad_request(format!("Parameter '{name}' must be DD.MM.YYYY: '{v}'"))
+            parse_document_date(v).ok_or_else(|| {
+                Refusal::bad_request(format!(
+                    "Parameter '{name}' must be a date as DD.MM.YYYY: '{v}'"
+                ))
             })
         })
         .transpose()

@@ -4,11 +4,13 @@
 //! 2. `POST /bdoc/auth`, multipart fields `token`, `password` → 200, `Set-Cookie: SID=…`;
 //! 3. every other method sends `Cookie: SID=…`; `GET /bdoc/logout` ends the session.
 //!
-//! A session dies after the idle time (10 minutes, §2 #8; `SandboxBuilder::edin_session_idle`).
+//! A session dies after the idle time (10 minutes, §2 #8; `SandboxBuilder::edin_session_idle`),
+//! or at once when a test expires it (`SandboxHandle::expire_edin_sessions`). Idle time is read
+//! from tokio's clock, so a test with `tokio::time::pause()` moves it with `advance`.
 //! api.md §2 #10 leaves every failure UNKNOWN; the sandbox's choices are in the comments below.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use super::wire::AuthUuid;
 use super::{Caller, Outcome, Reply, json};
@@ -31,6 +33,8 @@ struct Session {
     user: usize,
     /// The last successful call (or the login).
     last: Instant,
+    /// Expired by the handle: refused as an idle one would be.
+    expired: bool,
 }
 
 /// `POST /bdoc/auth_uuid`.
@@ -105,7 +109,7 @@ pub(crate) fn caller(shared: &Shared, call: &Call) -> Result<Caller, Refusal> {
     let session = sessions
         .get(sid)
         .ok_or(Refusal::Unauthorized("The session is unknown or has ended"))?;
-    if session.last.elapsed() >= idle {
+    if session.expired || session.last.elapsed() >= idle {
         sessions.remove(sid);
         return Err(Refusal::Unauthorized("The session has expired"));
     }
@@ -138,8 +142,24 @@ impl Logins {
             Session {
                 user,
                 last: Instant::now(),
+                expired: false,
             },
         );
+    }
+
+    /// Expires session `sid` now (its next call gets the idle answer); false when it is not
+    /// open. `None` expires every open session.
+    pub(crate) fn expire(&mut self, sid: Option<&str>) -> bool {
+        let mut any = false;
+        for (_, session) in self
+            .sessions
+            .iter_mut()
+            .filter(|(s, _)| sid.is_none_or(|sid| sid == s.as_str()))
+        {
+            session.expired = true;
+            any = true;
+        }
+        any
     }
 }
 

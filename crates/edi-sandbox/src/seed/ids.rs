@@ -1,7 +1,12 @@
 //! Deterministic identifiers and time values for the seed, in the shapes
 //! reference/diadoc/api.md ("Identifiers", "Time values") gives them: lower-case 8-4-4-4-12 GUIDs,
 //! box ids in two forms over the same 128 bits, 48-character upper-case hex `IndexKey`s, .NET ticks,
-//! and Russian tax numbers with valid check digits.
+//! and Russian tax numbers with valid check digits. Calendar work (dates of instants, `DD.MM.YYYY`)
+//! is jiff's.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::Offset;
 
 /// .NET ticks at the Unix epoch: `ticks = unix_nanos / 100 + 621355968000000000`
 /// (api.md, "Time values").
@@ -18,46 +23,61 @@ pub fn ticks_from_unix(secs: i64) -> i64 {
     UNIX_EPOCH_TICKS + secs * TICKS_PER_SECOND
 }
 
+/// .NET ticks of an instant (sub-tick nanoseconds dropped).
+pub fn ticks_from_timestamp(at: Timestamp) -> i64 {
+    let ticks = at.as_nanosecond().div_euclid(100);
+    UNIX_EPOCH_TICKS + i64::try_from(ticks).unwrap_or(i64::MAX - UNIX_EPOCH_TICKS)
+}
+
+/// The instant of .NET ticks; `None` outside the range jiff represents (years -9999..=9999).
+pub fn timestamp_from_ticks(ticks: i64) -> Option<Timestamp> {
+    Timestamp::from_nanosecond(i128::from(ticks - UNIX_EPOCH_TICKS) * 100).ok()
+}
+
 /// .NET ticks of the current time.
 pub fn now_ticks() -> i64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    UNIX_EPOCH_TICKS + i64::try_from(nanos / 100).unwrap_or(i64::MAX - UNIX_EPOCH_TICKS)
+    ticks_from_timestamp(Timestamp::now())
 }
 
-/// The UTC civil date (year, month, day) of a Unix time in seconds (proleptic Gregorian;
-/// H. Hinnant's `civil_from_days`).
-pub fn civil_date(unix_secs: i64) -> (i64, u32, u32) {
-    let z = unix_secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+/// The document-date format of GetDocuments: `DD.MM.YYYY` (api.md, `fromDocumentDate`).
+const DOCUMENT_DATE: &str = "%d.%m.%Y";
 
-/// `DD.MM.YYYY`, the document-date format of GetDocuments (api.md).
+/// The UTC date of a Unix time in seconds as `DD.MM.YYYY`; empty outside jiff's range.
 pub fn document_date(unix_secs: i64) -> String {
-    let (y, m, d) = civil_date(unix_secs);
-    format!("{d:02}.{m:02}.{y}")
+    Timestamp::from_second(unix_secs)
+        .map(|at| {
+            Offset::UTC
+                .to_datetime(at)
+                .date()
+                .strftime(DOCUMENT_DATE)
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
-/// `YYYY-MM-DD hh:mm:ss` (UTC) of .NET ticks.
+/// A `DD.MM.YYYY` date (two, two and four digits), if it is one and exists in the calendar:
+/// `31.02.2024` is `None`.
+pub fn parse_document_date(s: &str) -> Option<Date> {
+    // jiff's `%d` and `%m` also take one digit and `%Y` a sign; the docs' shape is fixed.
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 2 || i == 5 {
+                b == b'.'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return None;
+    }
+    Date::strptime(DOCUMENT_DATE, s).ok()
+}
+
+/// `YYYY-MM-DD hh:mm:ss` (UTC) of .NET ticks; `-` outside jiff's range.
 pub fn format_utc(ticks: i64) -> String {
-    let secs = (ticks - UNIX_EPOCH_TICKS).div_euclid(TICKS_PER_SECOND);
-    let (y, m, d) = civil_date(secs);
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
+    timestamp_from_ticks(ticks).map_or_else(
+        || "-".to_owned(),
+        |at| at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
     )
 }
 
@@ -205,19 +225,50 @@ mod tests {
     }
 
     #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
+    fn document_dates_are_utc_dates() {
+        assert_eq!(document_date(0), "01.01.1970");
         assert_eq!(document_date(1_722_947_798), "06.08.2024");
-        assert_eq!(civil_date(951_782_400), (2000, 2, 29));
+        assert_eq!(document_date(951_782_400), "29.02.2000");
+        assert_eq!(document_date(951_782_400 - 1), "28.02.2000");
         assert_eq!(format_utc(638_585_445_988_979_088), "2024-08-06 12:36:38");
+    }
+
+    #[test]
+    fn document_dates_parse_only_in_the_docs_shape_and_only_if_they_exist() {
+        assert_eq!(
+            parse_document_date("29.02.2024"),
+            Some(jiff::civil::date(2024, 2, 29))
+        );
+        assert_eq!(
+            parse_document_date(&document_date(1_722_947_798)),
+            Some(jiff::civil::date(2024, 8, 6))
+        );
+        for bad in [
+            "31.02.2024",
+            "29.02.2023",
+            "00.01.2024",
+            "01.13.2024",
+            "1.2.2024",
+            "2024-01-01",
+            "01.01.+024",
+            "01.01.20245",
+            "",
+        ] {
+            assert_eq!(parse_document_date(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn ticks_match_the_docs_pair() {
         // api.md: 638585445988979088 <-> 2024-08-06T12:36:38.8979088Z (Unix 1722947798.8979088).
+        const TICKS: i64 = 638_585_445_988_979_088;
+        assert_eq!(ticks_from_unix(1_722_947_798) + 8_979_088, TICKS);
+        let at: Timestamp = "2024-08-06T12:36:38.8979088Z".parse().expect("instant");
+        assert_eq!(ticks_from_timestamp(at), TICKS);
+        assert_eq!(timestamp_from_ticks(TICKS), Some(at));
         assert_eq!(
-            ticks_from_unix(1_722_947_798) + 8_979_088,
-            638_585_445_988_979_088
+            timestamp_from_ticks(UNIX_EPOCH_TICKS),
+            Some(Timestamp::UNIX_EPOCH)
         );
     }
 }

@@ -195,6 +195,20 @@ async fn expired_tokens_are_refused() {
 }
 
 #[tokio::test]
+async fn tokens_expired_by_the_handle_are_refused_and_new_ones_work() {
+    let up = start().await;
+    assert_eq!(up.get("/GetMyOrganizations", &[]).await.status(), 200);
+    up.sb.expire_tokens();
+    let r = up.get("/GetMyOrganizations", &[]).await;
+    assert!(error(r, 401).await.contains("expired"));
+    let fresh = up.sb.issue_token(DEMO_LOGIN).expect("demo exists");
+    let r = up
+        .get_as("/GetMyOrganizations", &[], Some(&up.sb.diadoc_auth(&fresh)))
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
 async fn another_users_box_is_a_403_after_the_token_check() {
     let up = start().await;
     let other = up.sb.issue_token(OTHER_LOGIN).expect("other exists");

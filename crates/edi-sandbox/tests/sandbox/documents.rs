@@ -178,6 +178,42 @@ async fn filters_narrow_the_list() {
 }
 
 #[tokio::test]
+async fn an_impossible_document_date_is_a_400_like_a_malformed_one() {
+    let up = start().await;
+    let b = up.first_box();
+    for (name, date) in [
+        ("fromDocumentDate", "31.02.2024"),
+        ("toDocumentDate", "29.02.2023"),
+        ("fromDocumentDate", "2024-02-01"),
+    ] {
+        let r = up
+            .get(
+                PATH,
+                &[
+                    ("boxId", &b),
+                    ("filterCategory", "Any.Inbound"),
+                    (name, date),
+                ],
+            )
+            .await;
+        let text = error(r, 400).await;
+        assert!(text.contains(name) && text.contains(date), "{text}");
+    }
+    // The leap day that exists is a date like any other.
+    let r = up
+        .get(
+            PATH,
+            &[
+                ("boxId", &b),
+                ("filterCategory", "Any.Inbound"),
+                ("fromDocumentDate", "29.02.2024"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
 async fn bad_parameters_are_400() {
     let up = start().await;
     let b = up.first_box();

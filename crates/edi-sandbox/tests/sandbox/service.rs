@@ -1,12 +1,15 @@
-//! What every method shares: 404/405, path case, trace ids, the journal, injected faults and
-//! delays.
+//! What every method shares: 404/405, path case, trace ids, the journal, injected faults,
+//! delays (on tokio's paused clock) and replies held until the test releases them.
 
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::Request;
 use edi_proto::diadoc::api::proto as dap;
-use edi_sandbox::Sandbox;
+use edi_sandbox::{DEMO_LOGIN, Sandbox};
+use tower::ServiceExt;
 
-use crate::helpers::{decode, error, start, start_with};
+use crate::helpers::{Upstream, decode, error, start, start_with};
 
 #[tokio::test]
 async fn unknown_paths_are_404_and_wrong_methods_405() {
@@ -108,30 +111,82 @@ async fn injected_faults_answer_the_next_calls_then_stop() {
     assert_eq!(statuses, [503, 500, 500, 200]);
 }
 
-#[tokio::test]
-async fn a_delay_holds_every_reply_back() {
-    let up = start_with(Sandbox::builder().delay(Duration::from_secs(5))).await;
-    let impatient = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_millis(200))
-        .build()
-        .expect("client");
-    let r = impatient
-        .get(up.url("/GetMyOrganizations"))
-        .header("authorization", up.auth())
-        .send()
-        .await;
-    assert!(r.is_err_and(|e| e.is_timeout()));
-    // Journaled with its status even though the client gave up.
-    assert_eq!(up.sb.journal()[0].status, 200);
-    up.sb.set_delay(Duration::ZERO);
-    let r = impatient
-        .get(up.url("/GetMyOrganizations"))
-        .header("authorization", up.auth())
-        .send()
-        .await
-        .expect("answered at once");
+#[tokio::test(start_paused = true)]
+async fn a_delay_holds_every_reply_back_for_that_long() {
+    // Straight into the router, no socket: on the paused clock only the delay moves time.
+    let (router, sb) = Sandbox::builder()
+        .delay(Duration::from_secs(5))
+        .into_router(([127, 0, 0, 1], 0).into());
+    let token = sb.issue_token(DEMO_LOGIN).expect("demo exists");
+    let request = || {
+        Request::get("/GetMyOrganizations")
+            .header("authorization", sb.diadoc_auth(&token))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let started = tokio::time::Instant::now();
+    let mut reply = std::pin::pin!(router.clone().oneshot(request()));
+    let early = Duration::from_secs(5) - Duration::from_millis(1);
+    assert!(
+        tokio::time::timeout(early, &mut reply).await.is_err(),
+        "nothing before the delay"
+    );
+    assert_eq!(sb.journal()[0].status, 200, "journaled while it waits");
+    assert_eq!(reply.await.expect("infallible").status(), 200);
+    assert!(started.elapsed() >= Duration::from_secs(5));
+    sb.set_delay(Duration::ZERO);
+    let started = tokio::time::Instant::now();
+    let r = router.oneshot(request()).await.expect("infallible");
     assert_eq!(r.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered at once"
+    );
+}
+
+/// GET /GetMyOrganizations as the demo user, in a task of its own; yields the status.
+fn spawn_get(up: &Upstream) -> tokio::task::JoinHandle<u16> {
+    let request = up
+        .client
+        .get(up.url("/GetMyOrganizations"))
+        .header("authorization", up.auth());
+    tokio::spawn(async move { request.send().await.expect("answered").status().as_u16() })
+}
+
+#[tokio::test]
+async fn held_replies_wait_for_the_release_and_hold_next_takes_only_n() {
+    let up = start().await;
+    let gate = up.sb.hold_next(1);
+    let first = spawn_get(&up);
+    up.sb.wait_for_calls(1).await;
+    assert_eq!(
+        up.get("/GetMyOrganizations", &[]).await.status(),
+        200,
+        "the second call is not held"
+    );
+    assert!(!first.is_finished(), "the first is");
+    assert_eq!(
+        up.sb.journal()[0].status,
+        200,
+        "journaled with its status while held"
+    );
+    gate.release();
+    assert_eq!(first.await.expect("task"), 200);
+}
+
+#[tokio::test]
+async fn a_client_that_gives_up_while_held_is_still_journaled() {
+    let up = start().await;
+    let gate = up.sb.hold();
+    let impatient = spawn_get(&up);
+    up.sb.wait_for_calls(1).await;
+    impatient.abort();
+    assert!(impatient.await.is_err_and(|e| e.is_cancelled()));
+    gate.release();
+    assert_eq!(up.sb.received(), 1);
+    assert_eq!(up.sb.journal()[0].status, 200);
+    // Released gates hold nothing more.
+    assert_eq!(up.get("/GetMyOrganizations", &[]).await.status(), 200);
 }
 
 #[tokio::test]
