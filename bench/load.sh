@@ -9,7 +9,9 @@
 #   3. long-wait capacity (examples/long_wait.rs): 10,000 concurrent protocol requests held
 #      while the sandbox says "not ready" for 10 s; peak RSS and upstream polls.
 # Installs wrk and nginx (Debian) if missing. Env: DURATION (s, default 10), CONNS (default 32),
-# ROUNDS (paced rounds, default 3).
+# ROUNDS (paced rounds, default 3), ONLY=http (stop after the wrk section: no criterion, no long
+# waits, no report), GATEWAY_BIN (the gateway binary to measure, e.g. an older build for a
+# before/after comparison; the sandbox always comes from this tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,6 +39,7 @@ start_server() { local log=$1; shift; taskset -c "$SERVER_CPUS" "$@" >"$log" 2>&
 echo "== building (release)"
 cargo build --release --locked --bin edi-gateway --examples >/dev/null 2>&1 || cargo build --release --locked --bin edi-gateway --examples
 BIN=$ROOT/target/release/edi-gateway
+GATEWAY_BIN=${GATEWAY_BIN:-$BIN}
 
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -76,7 +79,7 @@ NGINX
 start_server "$OUT/nginx.log" nginx -c "$OUT/nginx.conf" -p "$OUT"
 gateway() { # $1 listen, $2 cache TTL
   EDI_GATEWAY_LISTEN=$1 EDI_GATEWAY_DIADOC_URL=http://$SB EDI_GATEWAY_DIADOC_CLIENT_ID=$KEY \
-    EDI_GATEWAY_CACHE_TTL_SECS=$2 start_server "$OUT/gateway-$2.log" "$BIN" serve
+    EDI_GATEWAY_CACHE_TTL_SECS=$2 start_server "$OUT/gateway-$2.log" "$GATEWAY_BIN" serve
 }
 wait_for "http://$NGX/"
 "$ROOT/target/release/examples/bench_fixtures" "http://$SB" "$OUT" >/dev/null
@@ -129,6 +132,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
 done
 cleanup; PIDS=()
 wait 2>/dev/null || true
+if [ "${ONLY:-}" = http ]; then echo "done (ONLY=http): $RESULTS"; exit 0; fi
 
 unset TOKIO_WORKER_THREADS
 echo "== transcoding (criterion)"
