@@ -152,11 +152,7 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
         // Innermost: a panic in a handler becomes a 500 problem (logged by the trace layer),
         // not a dropped connection.
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                ApiError::Internal("a handler panicked".to_owned()).render()
-            },
-        ))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(crate::telemetry::trace_layer())
         // Marked before the trace layer sees the request, so tokens never reach a log line.
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -165,6 +161,12 @@ pub fn build_router(state: AppState) -> Router {
         ]))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The answer to a request whose handler panicked: a 500 problem with no detail (the panic
+/// message could carry anything; it is not logged either, as it may hold request data).
+fn panic_response(_: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    ApiError::Internal("a handler panicked".to_owned()).render()
 }
 
 /// Most concurrent HTTP/2 streams per connection. Long requests wait up to two minutes, so a
@@ -238,4 +240,39 @@ pub async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     // Give load balancers a moment to notice before connections are refused.
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    /// The layer `build_router` installs turns a panicking handler into a 500 problem.
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_problem() {
+        let router = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    let items: Vec<u8> = Vec::new();
+                    // A defect, as a handler could have one.
+                    #[allow(clippy::indexing_slicing)]
+                    let first = items[0];
+                    first.to_string()
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                super::panic_response,
+            ));
+        let response = router
+            .oneshot(Request::get("/boom").body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            crate::error::PROBLEM_JSON
+        );
+    }
 }
