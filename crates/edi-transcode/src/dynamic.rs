@@ -41,8 +41,7 @@ pub(crate) fn dynamic_to_json(
 fn message(schema: &Schema, out: &mut Vec<u8>, id: MsgId, msg: &DynamicMessage) {
     if schema.message(id).is_timestamp && msg.has_field_by_number(1) {
         if let Some(Proto::I64(ticks)) = msg.get_field_by_number(1).as_deref() {
-            if timestamp::is_representable(*ticks) {
-                timestamp::write_json(out, *ticks);
+            if timestamp::write_json(out, *ticks) {
                 return;
             }
         }

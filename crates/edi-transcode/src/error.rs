@@ -23,6 +23,9 @@ pub enum TranscodeError {
 }
 
 /// One problem with the caller's JSON.
+// The gateway's problem+json schema is derived from this type (doc comments become the
+// descriptions, so they are for API users): `field`, `code` and `detail` are required,
+// `allowed` is optional and, when present, never `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldProblem {
     /// Where: camelCase field names joined by `.`, `[i]` for array elements
@@ -75,4 +78,143 @@ fn summary(problems: &[FieldProblem]) -> String {
         text.push_str(&p.detail);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::*;
+
+    /// Every variant; the `match` fails to compile when one is added without being listed.
+    fn all_codes() -> Vec<ProblemCode> {
+        use ProblemCode::*;
+        let all = vec![
+            MissingRequired,
+            UnknownField,
+            UnknownEnumValue,
+            WrongType,
+            OutOfRange,
+            InvalidFormat,
+            Duplicate,
+            InvalidJson,
+        ];
+        for code in &all {
+            match code {
+                MissingRequired | UnknownField | UnknownEnumValue | WrongType | OutOfRange
+                | InvalidFormat | Duplicate | InvalidJson => {}
+            }
+        }
+        all
+    }
+
+    fn schema_json<T: PartialSchema>() -> Value {
+        serde_json::to_value(T::schema()).expect("a schema serializes")
+    }
+
+    #[test]
+    fn problem_code_schema_lists_the_values_serde_writes() {
+        assert_eq!(ProblemCode::name(), "ProblemCode");
+        let schema = schema_json::<ProblemCode>();
+        let written: Vec<Value> = all_codes()
+            .into_iter()
+            .map(|c| serde_json::to_value(c).expect("serializes"))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "missingRequired",
+                "unknownField",
+                "unknownEnumValue",
+                "wrongType",
+                "outOfRange",
+                "invalidFormat",
+                "duplicate",
+                "invalidJson",
+            ]
+            .map(Value::from)
+        );
+        assert_eq!(schema["type"], "string", "{schema:#}");
+        assert_eq!(schema["enum"], Value::Array(written), "{schema:#}");
+    }
+
+    #[test]
+    fn field_problem_schema_matches_its_serialization() {
+        assert_eq!(FieldProblem::name(), "FieldProblem");
+        let schema = schema_json::<FieldProblem>();
+        assert_eq!(schema["type"], "object", "{schema:#}");
+        assert_eq!(
+            schema["required"],
+            json!(["field", "code", "detail"]),
+            "{schema:#}"
+        );
+        let props = &schema["properties"];
+        let mut names: Vec<&str> = props
+            .as_object()
+            .expect("properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["allowed", "code", "detail", "field"], "{schema:#}");
+        assert_eq!(
+            schema["description"], "One problem with the caller's JSON.",
+            "{schema:#}"
+        );
+
+        assert_eq!(props["field"]["type"], "string", "{schema:#}");
+        assert_eq!(props["detail"]["type"], "string", "{schema:#}");
+        // Inlined, so the problem schema is self-contained.
+        assert_eq!(props["code"]["type"], "string", "{schema:#}");
+        assert!(
+            props["code"]["enum"]
+                .as_array()
+                .is_some_and(|e| e.contains(&json!("missingRequired"))),
+            "{schema:#}"
+        );
+        // Present or absent, never null: `skip_serializing_if` drops `None`.
+        assert_eq!(
+            props["allowed"],
+            json!({
+                "type": "array",
+                "items": { "type": "string" },
+                "description": "The accepted enum value names, when the problem is about an enum."
+            }),
+            "{schema:#}"
+        );
+        // The doc comments are the descriptions.
+        assert!(
+            props["field"]["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Where: camelCase field names joined by `.`")),
+            "{schema:#}"
+        );
+        assert_eq!(
+            props["detail"]["description"]
+                .as_str()
+                .map(|d| d.starts_with("What is wrong, for people")),
+            Some(true),
+            "{schema:#}"
+        );
+
+        // And what serde writes has exactly those keys.
+        let problem = FieldProblem {
+            field: "a".into(),
+            code: ProblemCode::UnknownEnumValue,
+            detail: "d".into(),
+            allowed: None,
+        };
+        let written = serde_json::to_value(&problem).expect("serializes");
+        assert_eq!(
+            written,
+            json!({"field": "a", "code": "unknownEnumValue", "detail": "d"})
+        );
+        let with_allowed = FieldProblem {
+            allowed: Some(vec!["X".into()]),
+            ..problem
+        };
+        let written = serde_json::to_value(&with_allowed).expect("serializes");
+        assert_eq!(written["allowed"], json!(["X"]));
+    }
 }

@@ -13,66 +13,78 @@
 //! * Input takes `Z` or a numeric offset and converts to UTC. Fraction digits past the seventh must
 //!   be zeros: anything else would be silently rounded away.
 //!
-//! The calendar math is Howard Hinnant's `days_from_civil` / `civil_from_days`, exact for the whole
-//! proleptic Gregorian range; written out here (a few lines) rather than pulling in `time` or
-//! `jiff`, whose parsers would still need wrapping for the 7-digit and range rules above.
+//! The calendar is `jiff`'s. Output: ticks become a `Timestamp` (counted from the Unix epoch,
+//! tick 621355968000000000 per api.md), jiff gives its UTC civil `DateTime` and prints it with its
+//! Temporal printer, which already writes what the rules above want (4-digit years in range, the
+//! fraction trimmed). `Timestamp` stops at 9999-12-30T22:00Z (so that any offset still fits a
+//! civil date), short of `DateTime.MaxValue`; the last hours of 9999 go through civil `DateTime`
+//! arithmetic instead. Input: [`Date::new`] decides which dates exist and
+//! [`DateTime::duration_since`] counts the seconds. The RFC 3339 syntax is checked here, byte by
+//! byte: jiff's Temporal parser is more lenient than the rules above (a space for `T`, `+03`
+//! offsets, `,` fractions), stops at 9 fraction digits, and parses to a `Timestamp`.
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::fmt::temporal::DateTimePrinter;
+use jiff::tz::Offset;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::error::ProblemCode;
 
 /// Ticks per second (100 ns each).
 const TICKS_PER_SECOND: i64 = 10_000_000;
-const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
 /// `DateTime.MaxValue.Ticks`: 9999-12-31T23:59:59.9999999.
-pub(crate) const MAX_TICKS: i64 = 3_155_378_975_999_999_999;
-/// Days from 0001-01-01 to 1970-01-01, the epoch of the civil-date algorithms below.
-const DAYS_0001_TO_1970: i64 = 719_162;
+const MAX_TICKS: i64 = 3_155_378_975_999_999_999;
+/// 1970-01-01T00:00:00, tick 621355968000000000 (api.md): the civil counterpart of jiff's
+/// `Timestamp` epoch, so both conversions count from here.
+///
+/// Not from tick 0 (0001-01-01) either way: jiff 0.2 refuses to add a [`SignedDuration`] of more
+/// than about 8030 years to a civil date even when the sum is in range; from 1970 every date of
+/// 0001–9999 is within that distance.
+const UNIX_EPOCH: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
 
 /// Whether `ticks` is a `DateTime` .NET can hold (years 0001–9999), i.e. renders as a string.
-pub(crate) fn is_representable(ticks: i64) -> bool {
+fn is_representable(ticks: i64) -> bool {
     (0..=MAX_TICKS).contains(&ticks)
 }
 
-/// Appends `"YYYY-MM-DDTHH:MM:SS[.fffffff]Z"` (quotes included). `ticks` must be representable.
-pub(crate) fn write_json(out: &mut Vec<u8>, ticks: i64) {
-    let days = ticks.div_euclid(TICKS_PER_DAY);
-    let in_day = ticks.rem_euclid(TICKS_PER_DAY);
-    let (year, month, day) = civil_from_days(days - DAYS_0001_TO_1970);
-    let secs = in_day / TICKS_PER_SECOND;
-    let frac = in_day % TICKS_PER_SECOND;
-
-    out.push(b'"');
-    push_digits(out, year, 4);
-    out.push(b'-');
-    push_digits(out, month, 2);
-    out.push(b'-');
-    push_digits(out, day, 2);
-    out.push(b'T');
-    push_digits(out, secs / 3600, 2);
-    out.push(b':');
-    push_digits(out, secs / 60 % 60, 2);
-    out.push(b':');
-    push_digits(out, secs % 60, 2);
-    if frac != 0 {
-        out.push(b'.');
-        let mut digits = 7;
-        let mut frac = frac;
-        while frac % 10 == 0 {
-            frac /= 10;
-            digits -= 1;
-        }
-        push_digits(out, frac, digits);
+/// The UTC wall time of `ticks`, if [representable](is_representable).
+fn civil(ticks: i64) -> Option<DateTime> {
+    if !is_representable(ticks) {
+        return None;
     }
-    out.extend_from_slice(b"Z\"");
+    let since = ticks - UNIX_EPOCH_TICKS;
+    // Same signs, |nanos| < 1e9.
+    let (seconds, nanos) = (
+        since / TICKS_PER_SECOND,
+        (since % TICKS_PER_SECOND * 100) as i32,
+    );
+    match Timestamp::new(seconds, nanos) {
+        // jiff's fast path (the one behind `Timestamp`'s own formatting).
+        Ok(instant) => Some(Offset::UTC.to_datetime(instant)),
+        // After `Timestamp::MAX`, 9999-12-30T22:00:00.999999999Z: the last hours of 9999.
+        Err(_) => UNIX_EPOCH
+            .checked_add(SignedDuration::new(seconds, nanos))
+            .ok(),
+    }
 }
 
-fn push_digits(out: &mut Vec<u8>, value: i64, width: usize) {
-    let mut buf = [b'0'; 8];
-    let mut v = value;
-    for slot in buf[..width].iter_mut().rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
+/// Appends `"YYYY-MM-DDTHH:MM:SS[.fffffff]Z"` (quotes included) and returns `true`; appends
+/// nothing and returns `false` when `ticks` is not [representable](is_representable).
+pub(crate) fn write_json(out: &mut Vec<u8>, ticks: i64) -> bool {
+    static PRINTER: DateTimePrinter = DateTimePrinter::new();
+    let Some(dt) = civil(ticks) else {
+        return false;
+    };
+    let start = out.len();
+    out.push(b'"');
+    // Years 0001–9999 print as 4 digits; the fraction is trimmed of trailing zeros.
+    if PRINTER.print_datetime(&dt, &mut *out).is_err() {
+        out.truncate(start);
+        return false;
     }
-    out.extend_from_slice(&buf[..width]);
+    out.extend_from_slice(b"Z\"");
+    true
 }
 
 /// Why a string is not an acceptable timestamp.
@@ -108,17 +120,16 @@ pub(crate) fn parse(text: &str) -> Result<i64, BadTimestamp> {
             }
         })
     };
+    // At most 4 and 2 digits: the casts below are lossless.
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return Err(bad("no such calendar date"));
-    }
-    if hour > 23 || minute > 59 {
-        return Err(bad("no such time of day"));
-    }
+    let date =
+        Date::new(year as i16, month as i8, day as i8).map_err(|_| bad("no such calendar date"))?;
     if second > 59 {
         return Err(bad("seconds must be 00–59 (.NET time has no leap seconds)"));
     }
+    let time = Time::new(hour as i8, minute as i8, second as i8, 0)
+        .map_err(|_| bad("no such time of day"))?;
 
     let mut rest = &s[19..];
     let mut frac = 0i64;
@@ -160,9 +171,10 @@ pub(crate) fn parse(text: &str) -> Result<i64, BadTimestamp> {
         _ => return Err(bad("expected Z or a ±HH:MM offset after the time")),
     };
 
-    let days = days_from_civil(year, month, day) + DAYS_0001_TO_1970;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
-    let ticks = seconds * TICKS_PER_SECOND + frac;
+    let seconds = DateTime::from_parts(date, time)
+        .duration_since(UNIX_EPOCH)
+        .as_secs();
+    let ticks = UNIX_EPOCH_TICKS + (seconds - offset_seconds) * TICKS_PER_SECOND + frac;
     if !is_representable(ticks) {
         return Err(BadTimestamp {
             code: ProblemCode::OutOfRange,
@@ -172,48 +184,15 @@ pub(crate) fn parse(text: &str) -> Result<i64, BadTimestamp> {
     Ok(ticks)
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant, "chrono-Compatible Low-Level
-/// Date Algorithms").
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
+
     fn render(ticks: i64) -> String {
         let mut out = Vec::new();
-        write_json(&mut out, ticks);
+        assert!(write_json(&mut out, ticks), "{ticks} is representable");
         String::from_utf8(out).expect("ASCII")
     }
 
@@ -247,6 +226,15 @@ mod tests {
     }
 
     #[test]
+    fn unrepresentable_ticks_write_nothing() {
+        for ticks in [-1, i64::MIN, MAX_TICKS + 1, i64::MAX] {
+            let mut out = b"x".to_vec();
+            assert!(!write_json(&mut out, ticks), "{ticks}");
+            assert_eq!(out, b"x");
+        }
+    }
+
+    #[test]
     fn parses_offsets_short_fractions_and_zero_padding() {
         let utc = parse("2024-08-06T12:36:38.8979088Z").expect("valid");
         assert_eq!(
@@ -262,6 +250,23 @@ mod tests {
             parse("2024-02-29T00:00:00-00:00").map(|_| ()).ok(),
             Some(())
         );
+    }
+
+    #[test]
+    fn parses_the_edges_of_the_range() {
+        assert_eq!(parse("0001-01-01T00:00:00Z").expect("MinValue"), 0);
+        assert_eq!(
+            parse("9999-12-31T23:59:59.9999999Z").expect("MaxValue"),
+            MAX_TICKS
+        );
+        // Wall times outside the range whose instant is inside it.
+        assert_eq!(parse("0000-12-31T23:00:00-01:00").expect("year 0 local"), 0);
+        assert_eq!(
+            parse("9999-12-31T23:59:59.9999999+00:01").expect("valid"),
+            MAX_TICKS - 60 * TICKS_PER_SECOND
+        );
+        let late = parse("9999-12-31T23:59:59.9999999-00:01").expect_err("after 9999");
+        assert_eq!(late.code, ProblemCode::OutOfRange);
     }
 
     #[test]
@@ -286,6 +291,37 @@ mod tests {
     }
 
     #[test]
+    fn rejects_dates_the_calendar_does_not_have() {
+        for text in [
+            "2024-02-31T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2024-06-31T00:00:00Z",
+            "2024-09-31T00:00:00Z",
+            "2024-11-31T00:00:00Z",
+            "2024-01-32T00:00:00Z",
+            "2024-01-00T00:00:00Z",
+            "2024-00-10T00:00:00Z",
+        ] {
+            let err = parse(text).expect_err(text);
+            assert_eq!(err.code, ProblemCode::InvalidFormat, "{text}");
+            assert_eq!(err.detail, "no such calendar date", "{text}");
+        }
+        for text in [
+            "2000-02-29T00:00:00Z",
+            "2024-02-29T00:00:00Z",
+            "2024-01-31T00:00:00Z",
+            "2024-04-30T00:00:00Z",
+            "2024-12-31T00:00:00Z",
+        ] {
+            assert!(parse(text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
     fn every_eleventh_day_round_trips() {
         // A step of 11 days visits every day of the month and every weekday across the range.
         let mut days = 0;
@@ -298,5 +334,20 @@ mod tests {
             );
             days += 11;
         }
+    }
+
+    #[test]
+    fn agrees_with_a_day_count_from_the_unix_epoch() {
+        // 1970-01-01 is day 719_162 (api.md); 2000-03-01 is 11_017 days later.
+        let unix = 719_162 * TICKS_PER_DAY;
+        assert_eq!(unix, 621_355_968_000_000_000);
+        assert_eq!(
+            render(unix + 11_017 * TICKS_PER_DAY),
+            "\"2000-03-01T00:00:00Z\""
+        );
+        assert_eq!(
+            parse("2000-03-01T00:00:00Z").expect("valid"),
+            unix + 11_017 * TICKS_PER_DAY
+        );
     }
 }

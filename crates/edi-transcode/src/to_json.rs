@@ -87,9 +87,7 @@ impl<'a> Walker<'_, 'a> {
             occurrences.clear();
             self.spare.push(occurrences);
             if let Some(Raw::Fixed64(bits)) = ticks {
-                let ticks = bits as i64;
-                if timestamp::is_representable(ticks) {
-                    timestamp::write_json(&mut self.out, ticks);
+                if timestamp::write_json(&mut self.out, bits as i64) {
                     return Ok(());
                 }
             }

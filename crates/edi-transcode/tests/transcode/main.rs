@@ -7,5 +7,4 @@ mod problems;
 mod robustness;
 mod roundtrip;
 mod support;
-mod throughput;
 mod timestamps;

@@ -75,6 +75,14 @@ fn timestamp_input_problems_are_reported() {
             ProblemCode::InvalidFormat,
         ),
         (
+            json!({ "creationTimestamp": "2024-02-31T00:00:00Z" }),
+            ProblemCode::InvalidFormat,
+        ),
+        (
+            json!({ "creationTimestamp": "2023-02-29T12:00:00+03:00" }),
+            ProblemCode::InvalidFormat,
+        ),
+        (
             json!({ "creationTimestamp": "0001-01-01T00:00:00+00:01" }),
             ProblemCode::OutOfRange,
         ),
