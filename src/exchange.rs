@@ -50,3 +50,29 @@ impl Payload {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An exchange can be printed (logs, test failures) without the caller's token or the
+    /// login's password.
+    #[test]
+    fn debug_shows_no_secret() {
+        let ex = Exchange {
+            route: &crate::routes::edin::CREATE_SESSION,
+            args: Args::default(),
+            query: Vec::new(),
+            payload: Payload::Login(Login {
+                email: "demo@example.com".to_owned(),
+                password: SecretString::from("hunter2-password"),
+            }),
+            token: Some(SecretString::from("token-abc123")),
+            idempotency_key: None,
+            uri: http::Uri::from_static("/v1/edin/sessions"),
+        };
+        let printed = format!("{ex:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("abc123"), "{printed}");
+    }
+}
