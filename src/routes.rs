@@ -81,6 +81,21 @@ pub struct Route {
     /// The upstream query parameter that carries the caller's `Idempotency-Key` (Diadoc's
     /// `operationId`), for calls that must never run twice.
     pub idempotency: Option<&'static str>,
+    /// Operations a caller can take next with ids from this one's reply (OpenAPI `links` on the
+    /// success response; schemathesis' stateful phase follows them).
+    pub links: &'static [Link],
+}
+
+/// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
+#[derive(Debug)]
+pub struct Link {
+    /// The link's name in the document.
+    pub name: &'static str,
+    /// The route it leads to (by value, so a renamed route cannot leave a stale link).
+    pub to: &'static Route,
+    /// (the target's parameter, an OpenAPI runtime expression for its value:
+    /// `$response.body#/agreementProcId`, `$request.path.procId`).
+    pub params: &'static [(&'static str, &'static str)],
 }
 
 impl Route {
@@ -100,6 +115,7 @@ impl Route {
             cache: CachePolicy::None,
             polling: Polling::None,
             idempotency: None,
+            links: &[],
         }
     }
 

@@ -2,6 +2,7 @@
 //! the request body, the success response shaped as the route's reply, 202 for long requests,
 //! and every error status the route can answer.
 
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, OperationBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -58,7 +59,16 @@ pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operati
         )),
         Auth::DeveloperKey | Auth::None => op.securities(Some(Vec::<SecurityRequirement>::new())),
     };
-    let (status, success) = success(route, schemas);
+    let (status, mut success) = success(route, schemas);
+    for link in route.links {
+        let mut built = LinkBuilder::new().operation_id(link.to.id);
+        for (param, expression) in link.params {
+            built = built.parameter(*param, *expression);
+        }
+        success
+            .links
+            .insert(link.name.to_owned(), built.build().into());
+    }
     op = op.response(status, success);
     if route.polling == Polling::RetryAfter {
         op = op.response("202", pending_response());

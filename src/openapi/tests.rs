@@ -113,3 +113,20 @@ fn request_bodies_are_closed_objects_and_response_only_ones_are_open() {
             .is_none()
     );
 }
+
+#[test]
+fn links_lead_from_created_objects_to_the_operations_that_use_them() {
+    let doc = serde_json::to_value(document()).expect("json");
+    let links = &doc["paths"]["/v1/edin/agreement-procs"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["AddStep"],
+        json!({"operationId": "createEdinAgreementStep",
+               "parameters": {"procId": "$response.body#/agreementProcId"}})
+    );
+    let step_links = &doc["paths"]["/v1/edin/agreement-procs/{procId}/steps"]["post"]["responses"]
+        ["201"]["links"];
+    assert_eq!(
+        step_links["DeleteStep"]["operationId"],
+        json!("deleteEdinAgreementStep")
+    );
+}

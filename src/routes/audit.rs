@@ -78,6 +78,29 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
         }
     }
 
+    // Links lead to parameters their target has, fed by something this operation has.
+    for link in route.links {
+        for (param, expression) in link.params {
+            if !link.to.params.iter().any(|p| p.name == *param) {
+                fault(format!(
+                    "link {} sets {param}, not a parameter of route {}",
+                    link.name, link.to.id
+                ));
+            }
+            let from_path = expression.strip_prefix("$request.path.");
+            let fed = from_path.map_or_else(
+                || expression.starts_with("$response.body#/"),
+                |name| placeholders.contains(&name),
+            );
+            if !fed {
+                fault(format!(
+                    "link {} takes {param} from {expression:?}, which this route does not have",
+                    link.name
+                ));
+            }
+        }
+    }
+
     // Which policies fit which calls.
     let diadoc = matches!(route.upstream, Call::Diadoc(_));
     if route.auth == Auth::DeveloperKey && !diadoc {

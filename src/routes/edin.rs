@@ -5,7 +5,9 @@
 
 use http::StatusCode;
 
-use super::{Auth, Call, EdinCall, In, JsonBody, JsonReply, Param, ParamKind, Route, Target, Verb};
+use super::{
+    Auth, Call, EdinCall, In, JsonBody, JsonReply, Link, Param, ParamKind, Route, Target, Verb,
+};
 use crate::edin_codec as codec;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
@@ -145,6 +147,18 @@ pub const CREATE_PROCESS: Route = Route {
     summary: "Create an approval process",
     description: "Creates an approval process of a company (`name` and `companyId` required). \
         It starts active and without steps; add them with the steps route.",
+    links: &[
+        Link {
+            name: "UpdateProcess",
+            to: &UPDATE_PROCESS,
+            params: &[("procId", "$response.body#/agreementProcId")],
+        },
+        Link {
+            name: "AddStep",
+            to: &CREATE_STEP,
+            params: &[("procId", "$response.body#/agreementProcId")],
+        },
+    ],
     ..Route::new(
         "createEdinAgreementProcess",
         Verb::Post,
@@ -195,6 +209,25 @@ pub const CREATE_STEP: Route = Route {
         and a priority (higher runs earlier; EDIN numbers the steps). Returns the whole \
         process, 201.",
     params: &[PROC_ID],
+    // The reply is the whole process; its first step is a real id to edit or delete.
+    links: &[
+        Link {
+            name: "UpdateStep",
+            to: &UPDATE_STEP,
+            params: &[
+                ("procId", "$request.path.procId"),
+                ("stepId", "$response.body#/agreementSteps/0/agreementStepId"),
+            ],
+        },
+        Link {
+            name: "DeleteStep",
+            to: &DELETE_STEP,
+            params: &[
+                ("procId", "$request.path.procId"),
+                ("stepId", "$response.body#/agreementSteps/0/agreementStepId"),
+            ],
+        },
+    ],
     ..Route::new(
         "createEdinAgreementStep",
         Verb::Post,

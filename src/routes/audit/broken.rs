@@ -2,7 +2,7 @@
 //! Run with `--nocapture` to read the messages.
 
 use super::*;
-use crate::routes::{DiadocCall, FileView, Page, ProtoBody, diadoc, edin};
+use crate::routes::{DiadocCall, FileView, Link, Page, ProtoBody, diadoc, edin};
 
 fn faults(route: &Route) -> Vec<String> {
     let out = audit_table(&[route], edi_proto::pool());
@@ -193,4 +193,24 @@ fn a_duplicate_id_or_method_and_path() {
             .any(|l| l.starts_with("route listDiadocOrganizationsAgain:")
                 && l.contains("is also route listDiadocOrganizations"))
     );
+}
+
+#[test]
+fn a_link_to_a_parameter_the_target_does_not_have() {
+    let broken = Route {
+        links: &[Link {
+            name: "AddStep",
+            to: &edin::CREATE_STEP,
+            params: &[
+                ("processId", "$response.body#/agreementProcId"),
+                ("procId", "$request.path.stepId"),
+            ],
+        }],
+        ..edin::CREATE_PROCESS
+    };
+    assert_fault(
+        &broken,
+        "link AddStep sets processId, not a parameter of route",
+    );
+    assert_fault(&broken, "takes procId from \"$request.path.stepId\"");
 }
