@@ -89,6 +89,7 @@ fn method_filter(route: &Route) -> MethodFilter {
         Verb::Post => MethodFilter::POST,
         Verb::Put => MethodFilter::PUT,
         Verb::Delete => MethodFilter::DELETE,
+        Verb::Patch => MethodFilter::PATCH,
     }
 }
 

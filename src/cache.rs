@@ -21,8 +21,8 @@ use bytes::Bytes;
 pub(crate) struct Rendered {
     /// Our status code.
     pub status: StatusCode,
-    /// Our `Content-Type`.
-    pub content_type: HeaderValue,
+    /// Our `Content-Type` (none for a 204).
+    pub content_type: Option<HeaderValue>,
     /// The body bytes.
     pub body: Bytes,
     /// Other headers: `Link: <…>; rel="next"` for list pages, `Content-Disposition` for files.

@@ -13,6 +13,7 @@
 //!   towards its spelling) and write ours; a reply that does not fit is a 502, never a panic and
 //!   never a half-read object.
 
+pub mod groups;
 mod input;
 pub mod model;
 mod problems;

@@ -165,6 +165,7 @@ fn http_method(verb: Verb) -> HttpMethod {
         Verb::Post => HttpMethod::Post,
         Verb::Put => HttpMethod::Put,
         Verb::Delete => HttpMethod::Delete,
+        Verb::Patch => HttpMethod::Patch,
     }
 }
 

@@ -36,8 +36,15 @@ impl Args {
         };
         let mut query: Vec<(&'static str, String)> =
             fixed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        for param in route.params {
+            if let Target::QueryOr(name, default) = param.upstream {
+                if self.get(param.name).is_none() {
+                    query.push((name, default.to_owned()));
+                }
+            }
+        }
         for (param, value) in &self.values {
-            let Target::Query(name) = param.upstream else {
+            let (Target::Query(name) | Target::QueryOr(name, _)) = param.upstream else {
                 continue;
             };
             match param.kind {

@@ -17,7 +17,7 @@ use crate::cache::Rendered;
 use crate::error::ApiError;
 use crate::exchange::Exchange;
 use crate::params::Args;
-use crate::routes::{Call, DiadocReply, FileView, In, Page};
+use crate::routes::{Call, DiadocReply, EdinReply, FileView, In, Page};
 use crate::upstream::UpstreamReply;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -65,7 +65,15 @@ pub(crate) fn render(
 ) -> Result<Rendered, ApiError> {
     match &ex.route.upstream {
         Call::Diadoc(call) => render_diadoc(state, ex, &call.reply, reply, file),
-        Call::Edin(call) => Ok(json(call.reply.status, (call.reply.read)(&reply.body)?)),
+        Call::Edin(call) => match call.reply {
+            EdinReply::Json(shape) => Ok(json(shape.status, (shape.read)(&reply.body)?)),
+            EdinReply::NoContent => Ok(Rendered {
+                status: StatusCode::NO_CONTENT,
+                content_type: None,
+                body: Bytes::new(),
+                headers: Vec::new(),
+            }),
+        },
         Call::EdinLogin => token(reply),
     }
 }
@@ -73,7 +81,7 @@ pub(crate) fn render(
 fn json(status: StatusCode, body: Vec<u8>) -> Rendered {
     Rendered {
         status,
-        content_type: JSON,
+        content_type: Some(JSON),
         body: Bytes::from(body),
         headers: Vec::new(),
     }
@@ -167,7 +175,7 @@ fn file_view(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Rendered {
         status: StatusCode::OK,
-        content_type: HeaderValue::from_static(view.media_type),
+        content_type: Some(HeaderValue::from_static(view.media_type)),
         body: bytes,
         headers: vec![(header::CONTENT_DISPOSITION, disposition)],
     })
@@ -212,7 +220,9 @@ fn next_link(ex: &Exchange, page: &Page, key: &str) -> Option<HeaderValue> {
 pub(crate) fn respond(rendered: &Rendered) -> Response {
     let mut response = (rendered.status, rendered.body.clone()).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, rendered.content_type.clone());
+    if let Some(content_type) = &rendered.content_type {
+        headers.insert(header::CONTENT_TYPE, content_type.clone());
+    }
     for (name, value) in &rendered.headers {
         headers.insert(name.clone(), value.clone());
     }

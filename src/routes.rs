@@ -27,8 +27,8 @@ use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, Call, DiadocCall, DiadocReply, EdinCall, FileView, JsonBody, JsonReply, Page,
-    ProtoBody, list_of, schema_of,
+    BodyKind, Call, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody, JsonReply,
+    Page, ProtoBody, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -49,6 +49,15 @@ pub const ROUTES: &[&Route] = &[
     &edin::CREATE_STEP,
     &edin::UPDATE_STEP,
     &edin::DELETE_STEP,
+    &edin::groups::LIST_GROUPS,
+    &edin::groups::GET_GROUP,
+    &edin::groups::CREATE_GROUP,
+    &edin::groups::REPLACE_MEMBERS,
+    &edin::groups::DELETE_GROUP,
+    &edin::groups::LIST_DOCUMENT_TYPES,
+    &edin::groups::ATTACH_DOCUMENT_TYPE,
+    &edin::groups::DETACH_DOCUMENT_TYPE,
+    &edin::groups::DELETE_SESSION,
 ];
 
 /// One REST operation and everything needed to serve and document it. Write an entry as
@@ -147,6 +156,8 @@ pub enum Verb {
     Put,
     /// DELETE.
     Delete,
+    /// PATCH (EDIN's A9 replaces a group's members with one).
+    Patch,
 }
 
 impl Verb {
@@ -157,6 +168,7 @@ impl Verb {
             Self::Post => Method::POST,
             Self::Put => Method::PUT,
             Self::Delete => Method::DELETE,
+            Self::Patch => Method::PATCH,
         }
     }
 }

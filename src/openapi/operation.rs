@@ -15,7 +15,9 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Required};
 use super::closed::component_of;
 use super::parameters::{headers, parameter};
 use super::{JSON, PENDING, PROBLEM, PROBLEM_JSON, Schemas};
-use crate::routes::{Auth, BodyKind, CachePolicy, Call, DiadocReply, Polling, Route, Service};
+use crate::routes::{
+    Auth, BodyKind, CachePolicy, Call, DiadocReply, EdinReply, Polling, Route, Service,
+};
 
 pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operation {
     let mut op = OperationBuilder::new()
@@ -104,8 +106,14 @@ fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
         Call::Diadoc(call) => call.reply,
         Call::EdinLogin => DiadocReply::Token,
         Call::Edin(call) => {
-            let schema = (call.reply.schema)(&mut schemas.rust);
-            let status = if call.reply.status == http::StatusCode::CREATED {
+            let EdinReply::Json(reply) = call.reply else {
+                return (
+                    "204",
+                    ResponseBuilder::new().description("Done; no body.").build(),
+                );
+            };
+            let schema = (reply.schema)(&mut schemas.rust);
+            let status = if reply.status == http::StatusCode::CREATED {
                 "201"
             } else {
                 "200"

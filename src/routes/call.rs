@@ -115,8 +115,17 @@ pub struct EdinCall {
     pub path: &'static str,
     /// The caller's body and its codec, if the call takes one.
     pub body: Option<JsonBody>,
-    /// How the upstream's JSON becomes ours.
-    pub reply: JsonReply,
+    /// How the upstream's reply becomes ours.
+    pub reply: EdinReply,
+}
+
+/// How an EDIN reply becomes ours.
+#[derive(Debug, Clone, Copy)]
+pub enum EdinReply {
+    /// The upstream's JSON read into our types.
+    Json(JsonReply),
+    /// The upstream answers 200 with no body (api.md: A12, logout): ours is `204 No Content`.
+    NoContent,
 }
 
 /// A Diadoc HTTP call.

@@ -3,10 +3,13 @@
 //! reference/edin/api.md (§2 for the login, §3 for the approval methods), cited per entry; the
 //! bodies are re-spelt by the codecs in `edin.rs`.
 
+pub mod groups;
+
 use http::StatusCode;
 
 use super::{
-    Auth, Call, EdinCall, In, JsonBody, JsonReply, Link, Param, ParamKind, Route, Target, Verb,
+    Auth, Call, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, Route,
+    Target, Verb,
 };
 use crate::edin_codec as codec;
 use utoipa::openapi::RefOr;
@@ -108,22 +111,22 @@ pub const LIST_PROCESSES: Route = Route {
             method: Verb::Post,
             path: "/bdoc/agreement_procs",
             body: None,
-            reply: JsonReply {
+            reply: EdinReply::Json(JsonReply {
                 status: StatusCode::OK,
                 read: codec::read_processes,
                 schema: super::list_of::<codec::model::AgreementProc>,
-            },
+            }),
         }),
     )
 };
 
 /// Every write answers with the whole process.
-const fn process_reply(status: StatusCode) -> JsonReply {
-    JsonReply {
+pub(super) const fn process_reply(status: StatusCode) -> EdinReply {
+    EdinReply::Json(JsonReply {
         status,
         read: codec::read_process,
         schema: super::schema_of::<codec::model::AgreementProc>,
-    }
+    })
 }
 
 /// The body of the process writes: `{"name", "companyId", "comment"}`.

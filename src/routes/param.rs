@@ -32,6 +32,9 @@ pub struct Param {
 pub enum Target {
     /// The upstream query parameter of this name.
     Query(&'static str),
+    /// The upstream query parameter of this name, with this value when the caller sends none
+    /// (api.md A6/A7: `dict_val_id` is 0 when the document type has no dictionary).
+    QueryOr(&'static str, &'static str),
     /// Into the upstream body, by the route's body codec (EDIN ids of the object edited).
     Body,
 }
