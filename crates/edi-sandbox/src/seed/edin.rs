@@ -1,9 +1,10 @@
-//! The EDIN (bdoc) part of the seed: companies, users, approval groups and approval processes
-//! with realistic Ukrainian details, as reference/edin/api.md §5 describes the objects. Ids are
-//! positive longs, fixed by hand so tests can name them; codes (ЄДРПОУ) carry valid check
-//! digits. The data only: how `edin/` serves and changes it lives there (a running sandbox edits
-//! its own copy of the processes). This file holds the types; `edin/demo.rs` the demo rows below
-//! and the ЄДРПОУ check digit.
+//! The EDIN (bdoc) part of the seed: companies, users, approval groups, approval processes,
+//! document types and their dictionaries, with realistic Ukrainian details, as
+//! reference/edin/api.md §5 describes the objects. Ids are positive longs, fixed by hand so tests
+//! can name them; codes (ЄДРПОУ) carry valid check digits. The data only: how `edin/` serves and
+//! changes it lives there (a running sandbox edits its own copy of the processes and groups;
+//! `SandboxHandle::edin_process` / `edin_group` show them as they are now). This file holds the
+//! types; `edin/demo.rs` the demo rows below and the ЄДРПОУ check digit.
 //!
 //! | user (login e-mail) | password | companies |
 //! | --- | --- | --- |
