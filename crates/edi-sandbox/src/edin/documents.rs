@@ -78,7 +78,8 @@ pub(crate) fn attach(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
         )));
     }
     // UNKNOWN in api.md; the sandbox's choice: a blocked type (`isActive` 0) cannot be attached
-    // (400).
+    // (400). Internal types (`use_type` 2) can: §3's "approval applies to documents in outgoing
+    // packages" is a UI-manual rule (M) about when approval runs, not a documented refusal.
     if t.is_active != 1 {
         return Err(Refusal::bad_request(format!(
             "Document type {document_id} is blocked"
