@@ -1,5 +1,5 @@
 //! The EDIN bdoc method table: each simulated method once, with its path (as in
-//! reference/edin/api.md §2–§3), HTTP method, whether it needs the SID session, and its handler;
+//! reference/edin/api.md §2–§4), HTTP method, whether it needs the SID session, and its handler;
 //! plus EDIN's replies (JSON, empty, the login's `Set-Cookie`) and errors.
 //!
 //! `server.rs` sends every path under `/bdoc/` here. Paths match exactly, in case too (the
@@ -8,6 +8,8 @@
 //! a 405 with `Allow`, before any session check.
 
 mod auth;
+mod documents;
+mod groups;
 mod procs;
 mod steps;
 mod wire;
@@ -20,6 +22,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 pub(crate) use auth::Logins;
+pub(crate) use groups::Groups;
 pub(crate) use procs::Processes;
 
 use crate::call::Call;
@@ -89,8 +92,43 @@ const RESOURCES: &[Resource] = &[
     },
     Resource {
         path: "/bdoc/agreement_proc",
-        allow: "POST",
-        methods: &[("POST", Handler::Session(procs::save))],
+        allow: "POST, OPTIONS",
+        methods: &[
+            ("POST", Handler::Session(procs::save)),
+            ("OPTIONS", Handler::Session(procs::set_status)),
+        ],
+    },
+    Resource {
+        path: "/bdoc/agreement_proc/document",
+        allow: "PUT, DELETE",
+        methods: &[
+            ("PUT", Handler::Session(documents::attach)),
+            ("DELETE", Handler::Session(documents::detach)),
+        ],
+    },
+    Resource {
+        path: "/bdoc/agreement_groups",
+        allow: "GET",
+        methods: &[("GET", Handler::Session(groups::list))],
+    },
+    Resource {
+        path: "/bdoc/agreement_group",
+        allow: "GET, POST, DELETE",
+        methods: &[
+            ("GET", Handler::Session(groups::get)),
+            ("POST", Handler::Session(groups::save)),
+            ("DELETE", Handler::Session(groups::delete)),
+        ],
+    },
+    Resource {
+        path: "/bdoc/agreement_group/users",
+        allow: "PATCH",
+        methods: &[("PATCH", Handler::Session(groups::replace_users))],
+    },
+    Resource {
+        path: "/bdoc/document_types",
+        allow: "GET",
+        methods: &[("GET", Handler::Session(documents::list))],
     },
     Resource {
         path: "/bdoc/agreement_step",
@@ -107,16 +145,19 @@ const RESOURCES: &[Resource] = &[
 pub(crate) struct State {
     /// Login tokens and sessions.
     pub logins: Logins,
-    /// The processes as changed by A1–A3 (a copy of the seed's at start).
+    /// The processes as changed by A1–A4, A6, A7 (a copy of the seed's at start).
     pub procs: Processes,
+    /// The approval groups as changed by A8, A9, A12 (a copy of the seed's at start).
+    pub groups: Groups,
 }
 
 impl State {
-    /// The state a sandbox starts with: the seed's processes, no sessions.
+    /// The state a sandbox starts with: the seed's processes and groups, no sessions.
     pub(crate) fn new(seed: &EdinSeed) -> Self {
         Self {
             logins: Logins::default(),
             procs: Processes::new(seed),
+            groups: Groups::new(seed),
         }
     }
 }
@@ -220,6 +261,47 @@ pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(10 * 60);
 fn required_id(call: &Call, name: &str) -> Result<i64, Refusal> {
     call.number(name)?
         .ok_or_else(|| Refusal::bad_request(format!("Parameter '{name}' is required")))
+}
+
+/// An optional `limit` query parameter, `default` when absent. api.md gives only defaults
+/// (A5, A11: 30; §4 `document_types`: 20); what else it accepts is UNKNOWN. The sandbox's
+/// choice: a positive whole number, anything else (0, negative, not a number) is a 400.
+fn limit(call: &Call, default: usize) -> Result<usize, Refusal> {
+    match call.param("limit") {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+            .ok_or_else(|| {
+                Refusal::bad_request(format!(
+                    "Parameter 'limit' must be a positive number: '{v}'"
+                ))
+            }),
+    }
+}
+
+/// An optional `search_pattern` (A5: the process name, A11: the group name). The sandbox's
+/// reading: a case-insensitive substring; `matches` is true for every name when absent.
+fn search_pattern(call: &Call) -> impl Fn(&str) -> bool {
+    let pattern = call.param("search_pattern").map(str::to_lowercase);
+    move |name: &str| {
+        pattern
+            .as_deref()
+            .is_none_or(|p| name.to_lowercase().contains(p))
+    }
+}
+
+/// An optional `company_id` filter; when given it must be one of the caller's companies (403
+/// otherwise, 400 when not a number).
+fn company_filter(shared: &Shared, call: &Call, caller: &Caller) -> Result<Option<i64>, Refusal> {
+    let company = call.number::<i64>("company_id")?;
+    if let Some(c) = company {
+        check_company(shared, caller, c)?;
+    }
+    Ok(company)
 }
 
 /// The user may act for `company_id` (it is one of the user's companies); 403 otherwise,

@@ -1,6 +1,7 @@
 //! [`SandboxHandle`]: a running sandbox as tests see it — its address, its journal, faults and
 //! delay injected at runtime, Diadoc tokens and EDIN sessions minted (and expired) without HTTP,
-//! and the seed it serves. Cloning the handle shares the same sandbox.
+//! the EDIN groups and processes as the calls so far have left them, and the seed it serves.
+//! Cloning the handle shares the same sandbox.
 //!
 //! For tests that would otherwise race the clock: [`SandboxHandle::hold`] keeps replies back
 //! until the test releases them, [`SandboxHandle::wait_for_calls`] wakes when calls have
@@ -13,6 +14,7 @@ use std::time::Duration;
 use crate::gate::Gate;
 use crate::journal::JournalEntry;
 use crate::seed::Seed;
+use crate::seed::edin::{Group, Process};
 use crate::state::{Fault, Shared};
 use crate::{auth, edin};
 
@@ -142,6 +144,39 @@ impl SandboxHandle {
     pub fn issue_edin_session(&self, email: &str) -> Option<String> {
         let user = self.shared.seed.edin.user_index(email)?;
         Some(edin::issue_session(&self.shared, user))
+    }
+
+    /// The EDIN approval group `id` as it is now, after any A8/A9 edits; `None` when there is
+    /// none (never was, or deleted with A12). Groups of every company, whoever asks.
+    pub fn edin_group(&self, id: i64) -> Option<Group> {
+        self.shared.lock().edin.groups.get(id).cloned()
+    }
+
+    /// The EDIN approval groups of company `company_id` as they are now, in creation order
+    /// (seeded ones first, then those A8 created; A12's deletions gone).
+    pub fn edin_groups(&self, company_id: i64) -> Vec<Group> {
+        self.shared
+            .lock()
+            .edin
+            .groups
+            .list
+            .iter()
+            .filter(|g| g.company_id == company_id)
+            .cloned()
+            .collect()
+    }
+
+    /// The EDIN approval process `id` as it is now (steps, status, attached document types);
+    /// `None` when there is none.
+    pub fn edin_process(&self, id: i64) -> Option<Process> {
+        self.shared
+            .lock()
+            .edin
+            .procs
+            .list
+            .iter()
+            .find(|p| p.proc_id == id)
+            .cloned()
     }
 
     /// A `DiadocAuth` header value with this sandbox's developer key and `token`.

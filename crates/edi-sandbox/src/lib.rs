@@ -41,13 +41,17 @@
 //!     JSON replies and JSON errors; the EDIN part of the mutable state.
 //!   * `edin/auth.rs` — the two-step login (`auth_uuid`, `auth`), `SID` cookie sessions with
 //!     the idle timeout, `logout`.
-//!   * `edin/procs.rs` — approval processes: list (A5), create or edit (A3); the running copy.
+//!   * `edin/procs.rs` — approval processes: list (A5), create or edit (A3), block or unblock
+//!     (A4, an OPTIONS request); the running copy.
 //!   * `edin/steps.rs` — approval steps: create or edit (A1), delete (A2), step numbering.
+//!   * `edin/groups.rs` — approval groups: list (A11), one (A10), create or edit (A8), replace
+//!     the users (A9), delete (A12); the running copy.
+//!   * `edin/documents.rs` — `document_types` (§4), attach (A6) and detach (A7) a document type.
 //!   * `edin/wire.rs` — EDIN's JSON spelling (serde types) of replies; `edin/wire/request.rs`
 //!     request bodies, with lenient numbers.
 //! * `seed.rs` (+ `seed/`) — the deterministic data: Diadoc ids, organizations, counteragents,
-//!   documents and their contents; `seed/edin.rs` the EDIN companies, users, approval groups and
-//!   processes (the demo rows in `seed/edin/demo.rs`); `seed/ids.rs` ids, .NET ticks and dates
+//!   documents and their contents; `seed/edin.rs` the EDIN companies, users, approval groups,
+//!   processes, document types and dictionaries (the demo rows in `seed/edin/demo.rs`); `seed/ids.rs` ids, .NET ticks and dates
 //!   (with jiff). `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
 //! * `builder.rs`, `handle.rs`, `state.rs` — [`SandboxBuilder`], [`SandboxHandle`], shared state.
 //!
@@ -61,8 +65,11 @@
 //!
 //! EDIN bdoc: `POST /bdoc/auth_uuid`, `POST /bdoc/auth` (both `multipart/form-data`),
 //! `GET /bdoc/logout`, `POST /bdoc/agreement_procs` (A5), `POST /bdoc/agreement_proc` (A3),
-//! `POST /bdoc/agreement_step` (A1), `DELETE /bdoc/agreement_step` (A2). Bodies are JSON in the
-//! upstream's spelling (`agrementSteps`), timestamps Unix seconds.
+//! `OPTIONS /bdoc/agreement_proc` (A4), `POST /bdoc/agreement_step` (A1),
+//! `DELETE /bdoc/agreement_step` (A2), `PUT` and `DELETE /bdoc/agreement_proc/document` (A6,
+//! A7), `GET /bdoc/agreement_groups` (A11), `GET`, `POST` and `DELETE /bdoc/agreement_group`
+//! (A10, A8, A12), `PATCH /bdoc/agreement_group/users` (A9), `GET /bdoc/document_types` (§4).
+//! Bodies are JSON in the upstream's spelling (`agrementSteps`), timestamps Unix seconds.
 //!
 //! # Choices where api.md says UNKNOWN
 //!
@@ -82,9 +89,16 @@
 //! the `SID` cookie's attributes (`edin.rs`); any e-mail gets an `auth_uuid` token, tokens are
 //! single-use, captcha user → 403, bad token / e-mail / password → 401, a non-multipart body →
 //! 400, missing / unknown / ended / idle session → 401, only successful calls refresh the idle
-//! timer, SIDs are UUIDs (`edin/auth.rs`); A5 `status` other than 1/2 and a non-positive or
-//! non-numeric `limit` → 400, `search_pattern` is a case-insensitive substring, A3 edits keep the
-//! company (400 otherwise) and an absent `comment`, id 0 means "create" (`edin/procs.rs`); A1
+//! timer, SIDs are UUIDs, a logged-out SID gets what an expired one gets (`edin/auth.rs`); a
+//! non-positive or non-numeric `limit` → 400, `search_pattern` is a case-insensitive substring
+//! (`edin.rs`); A5/A4 `status` other than 1/2 → 400, A3 edits keep the company (400 otherwise)
+//! and an absent `comment`, id 0 means "create" (`edin/procs.rs`); A8 edits without `users` →
+//! 400 (never empty a group by omission), a create may carry `users`, members must be users of
+//! the group's company, A11 items carry empty `users`, A12 of a group a step uses → 409
+//! (`edin/groups.rs`); `document_types` `offset` and out-of-range enumerations, A6 with a
+//! blocked type, a wrong `dict_val_id`, a binding another process has (409), A7 of a binding
+//! the process lacks (404), the `Dictionary` shape, `agreementProcId` of an unattached type
+//! (`edin/documents.rs`, `edin/wire.rs`); A1
 //! with 0 or more than 5 groups, a repeated group, a group not of the process's company, an
 //! out-of-range type or a negative period/priority → 400, a step id the process lacks → 404
 //! (`edin/steps.rs`); `userIds` = the groups' members, each once; numbers in requests as JSON

@@ -280,6 +280,29 @@ impl Seed {
             .map_or(0, |p| p.proc_id)
     }
 
+    /// The ids of the EDIN document types of company `company_id`, in seed order (what
+    /// `GET /bdoc/document_types` lists; blocked and internal ones included).
+    pub fn edin_document_type_ids(&self, company_id: i64) -> Vec<i64> {
+        self.edin
+            .document_types
+            .iter()
+            .filter(|t| t.company_id == company_id)
+            .map(|t| t.document_id)
+            .collect()
+    }
+
+    /// The ids of the values of the dictionary bound to EDIN document type `document_id`, in
+    /// order: what A6/A7 take as `dict_val_id`. Empty when the type has no dictionary (A6 then
+    /// takes `dict_val_id=0`) or does not exist.
+    pub fn edin_dictionary_value_ids(&self, document_id: i64) -> Vec<i64> {
+        self.edin
+            .document_type(document_id)
+            .and_then(|t| t.dictionary_id)
+            .and_then(|d| self.edin.dictionary(d))
+            .map(|d| d.values.iter().map(|v| v.value_id).collect())
+            .unwrap_or_default()
+    }
+
     /// The EDIN `userId` of the user with this e-mail (ASCII case ignored).
     pub fn edin_user_id(&self, email: &str) -> Option<i64> {
         self.edin

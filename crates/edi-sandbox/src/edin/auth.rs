@@ -89,9 +89,14 @@ pub(crate) fn login(shared: &Shared, call: &Call) -> Outcome {
     Ok(Reply::Login(sid))
 }
 
-/// `GET /bdoc/logout`: ends the caller's session; 200, no body (api.md §2 #9).
+/// `GET /bdoc/logout`: ends the caller's session; 200, no body (api.md §2 #9). What a call with
+/// the ended SID gets is UNKNOWN (§2 #10); the sandbox's choice: exactly what an expired one
+/// gets (the same 401 and message, then "unknown" as for any refused session), so the session
+/// is marked expired rather than forgotten. The successful logout does not refresh it.
 pub(crate) fn logout(shared: &Shared, _call: &Call, caller: &Caller) -> Outcome {
-    shared.lock().edin.logins.sessions.remove(&caller.sid);
+    if let Some(s) = shared.lock().edin.logins.sessions.get_mut(&caller.sid) {
+        s.expired = true;
+    }
     Ok(Reply::Empty)
 }
 
@@ -148,13 +153,13 @@ impl Logins {
     }
 
     /// Expires session `sid` now (its next call gets the idle answer); false when it is not
-    /// open. `None` expires every open session.
+    /// open (unknown, logged out or already expired). `None` expires every open session.
     pub(crate) fn expire(&mut self, sid: Option<&str>) -> bool {
         let mut any = false;
         for (_, session) in self
             .sessions
             .iter_mut()
-            .filter(|(s, _)| sid.is_none_or(|sid| sid == s.as_str()))
+            .filter(|(s, session)| !session.expired && sid.is_none_or(|sid| sid == s.as_str()))
         {
             session.expired = true;
             any = true;

@@ -1,9 +1,12 @@
-//! Approval processes (reference/edin/api.md §3): A5 `POST /bdoc/agreement_procs` (list) and
-//! A3 `POST /bdoc/agreement_proc` (create or edit); plus [`Processes`], the running sandbox's
-//! copy of the seed's processes that A1–A3 change.
+//! Approval processes (reference/edin/api.md §3): A5 `POST /bdoc/agreement_procs` (list), A3
+//! `POST /bdoc/agreement_proc` (create or edit) and A4 `OPTIONS /bdoc/agreement_proc` (block or
+//! unblock); plus [`Processes`], the running sandbox's copy of the seed's processes that A1–A4,
+//! A6 and A7 change.
 
 use super::wire::{self, Detail, ProcRequest};
-use super::{Caller, Outcome, check_company, json};
+use super::{
+    Caller, Outcome, Reply, check_company, company_filter, json, limit, required_id, search_pattern,
+};
 use crate::call::Call;
 use crate::reply::Refusal;
 use crate::seed::EdinSeed;
@@ -62,35 +65,17 @@ impl Processes {
 /// A5 `POST /bdoc/agreement_procs?company_id=&search_pattern=&status=&limit=`: the processes of
 /// the caller's companies, in creation order. No body is read.
 pub(crate) fn list(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
-    let company = call.number::<i64>("company_id")?;
-    if let Some(c) = company {
-        check_company(shared, caller, c)?;
-    }
+    let company = company_filter(shared, call, caller)?;
     let status = call.number::<i32>("status")?;
     // api.md §3 A5 names only 1 (active) and 2 (blocked); the sandbox's choice: another value
     // is a 400.
     if status.is_some_and(|s| !matches!(s, 1 | 2)) {
         return Err(Refusal::bad_request("Parameter 'status' must be 1 or 2"));
     }
-    // api.md §3 A5: `limit` defaults to 30; what else it accepts is UNKNOWN. The sandbox's
-    // choice: a positive whole number, anything else (0, negative, not a number) is a 400.
-    let limit = match call.param("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-            .ok_or_else(|| {
-                Refusal::bad_request(format!(
-                    "Parameter 'limit' must be a positive number: '{v}'"
-                ))
-            })?,
-    };
-    // api.md §3 A5: "`search_pattern` matches process name"; the sandbox's reading: a
-    // case-insensitive substring.
-    let pattern = call.param("search_pattern").map(str::to_lowercase);
+    // api.md §3 A5: `limit` defaults to 30.
+    let limit = limit(call, DEFAULT_LIMIT)?;
+    // api.md §3 A5: "`search_pattern` matches process name".
+    let matches = search_pattern(call);
     let mine = &shared.seed.edin.users[caller.user].company_ids;
     let state = shared.lock();
     let items: Vec<_> = state
@@ -101,15 +86,37 @@ pub(crate) fn list(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
         .filter(|p| mine.contains(&p.company_id))
         .filter(|p| company.is_none_or(|c| p.company_id == c))
         .filter(|p| status.is_none_or(|s| p.status == s))
-        .filter(|p| {
-            pattern
-                .as_deref()
-                .is_none_or(|pat| p.name.to_lowercase().contains(pat))
-        })
+        .filter(|p| matches(&p.name))
         .take(limit)
-        .map(|p| wire::process(&shared.seed.edin, p, Detail::ListItem))
+        .map(|p| {
+            wire::process(
+                &shared.seed.edin,
+                &state.edin.groups.list,
+                p,
+                Detail::ListItem,
+            )
+        })
         .collect();
     json(&items)
+}
+
+/// A4 `OPTIONS /bdoc/agreement_proc?agreement_proc_id=&status=`: blocks (2) or unblocks (1) a
+/// process; 200, no body (api.md §3 A4: yes, OPTIONS changes state).
+pub(crate) fn set_status(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
+    let proc_id = required_id(call, "agreement_proc_id")?;
+    let status = call
+        .number::<i32>("status")?
+        .ok_or_else(|| Refusal::bad_request("Parameter 'status' is required"))?;
+    // api.md §3 A4 and §5.3: 1 active, 2 blocked; the sandbox's choice: another value is a 400,
+    // and setting the status a process already has is a 200 that changes nothing.
+    if !matches!(status, 1 | 2) {
+        return Err(Refusal::bad_request("Parameter 'status' must be 1 or 2"));
+    }
+    let mut state = shared.lock();
+    let procs = &mut state.edin.procs;
+    let index = procs.find(shared, caller, proc_id)?;
+    procs.list[index].status = status;
+    Ok(Reply::Empty)
 }
 
 /// A3 `POST /bdoc/agreement_proc`: creates a process (no `agreementProcId`) or edits one.
@@ -123,7 +130,8 @@ pub(crate) fn save(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
         .company_id
         .ok_or_else(|| Refusal::bad_request("'companyId' is required"))?;
     let mut state = shared.lock();
-    let procs = &mut state.edin.procs;
+    let edin = &mut state.edin;
+    let procs = &mut edin.procs;
     // api.md §3 A3: "`agreementProcId` present ⇒ edit". The sandbox's choice: null, absent and
     // 0 (Java's default for a long) all mean "create".
     let index = match body.agreement_proc_id.filter(|&id| id != 0) {
@@ -165,6 +173,7 @@ pub(crate) fn save(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
     };
     json(&wire::process(
         &shared.seed.edin,
+        &edin.groups.list,
         &procs.list[index],
         Detail::Full,
     ))

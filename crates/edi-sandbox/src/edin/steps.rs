@@ -75,17 +75,17 @@ pub(crate) fn save(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
     }
 
     let mut state = shared.lock();
-    let procs = &mut state.edin.procs;
+    let edin = &mut state.edin;
+    let procs = &mut edin.procs;
     let index = procs.find(shared, caller, proc_id)?;
     let company_id = procs.list[index].company_id;
     // §3 domain rules: "a group must exist before a route/process can use it". The sandbox's
     // choice: an unknown group, or one of another company, is a 400 (the body is wrong, not the
     // path).
     for &id in &group_ids {
-        if shared
-            .seed
-            .edin
-            .group(id)
+        if edin
+            .groups
+            .get(id)
             .is_none_or(|g| g.company_id != company_id)
         {
             return Err(Refusal::bad_request(format!(
@@ -123,7 +123,12 @@ pub(crate) fn save(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
     step.group_ids = group_ids;
     let process = &mut procs.list[index];
     renumber(process);
-    json(&wire::process(&shared.seed.edin, process, Detail::Full))
+    json(&wire::process(
+        &shared.seed.edin,
+        &edin.groups.list,
+        process,
+        Detail::Full,
+    ))
 }
 
 /// A2 `DELETE /bdoc/agreement_step?agreement_proc_id=&agreement_step_id=` (both required).
@@ -131,9 +136,9 @@ pub(crate) fn delete(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
     let proc_id = required_id(call, "agreement_proc_id")?;
     let step_id = required_id(call, "agreement_step_id")?;
     let mut state = shared.lock();
-    let procs = &mut state.edin.procs;
-    let index = procs.find(shared, caller, proc_id)?;
-    let process = &mut procs.list[index];
+    let edin = &mut state.edin;
+    let index = edin.procs.find(shared, caller, proc_id)?;
+    let process = &mut edin.procs.list[index];
     let position = process
         .steps
         .iter()
@@ -141,7 +146,12 @@ pub(crate) fn delete(shared: &Shared, call: &Call, caller: &Caller) -> Outcome {
         .ok_or_else(|| step_not_found(proc_id, step_id))?;
     process.steps.remove(position);
     renumber(process);
-    json(&wire::process(&shared.seed.edin, process, Detail::Full))
+    json(&wire::process(
+        &shared.seed.edin,
+        &edin.groups.list,
+        process,
+        Detail::Full,
+    ))
 }
 
 fn step_not_found(proc_id: i64, step_id: i64) -> Refusal {

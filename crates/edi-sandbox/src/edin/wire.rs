@@ -9,11 +9,12 @@ mod request;
 
 use serde::Serialize;
 
-pub(crate) use request::{ProcRequest, StepRequest, body};
+pub(crate) use request::{GroupRequest, ProcRequest, StepRequest, UserRef, body};
 
 use crate::seed::edin::{
-    Company as SeedCompany, DictionaryValue as SeedDictionaryValue, EdinSeed,
-    Process as SeedProcess, Step as SeedStep, User as SeedUser,
+    Company as SeedCompany, Dictionary as SeedDictionary, DictionaryValue as SeedDictionaryValue,
+    DocumentType as SeedDocumentType, EdinSeed, Group as SeedGroup, Process as SeedProcess,
+    Step as SeedStep, User as SeedUser,
 };
 
 /// `auth_uuid`'s answer (api.md §2 #3).
@@ -137,21 +138,123 @@ pub(crate) struct AgreementStep<'a> {
     user_ids: Vec<i64>,
 }
 
-/// `Document` (§5.5): extra fields, dictionary and structures are empty in the seed.
+/// `AgreementGroup` (§5.2) as A8, A9, A10 and A11 answer it; `groupId`/`companyId` in the
+/// examples' spelling, not the table's `groupID`/`companyID` (§5.2 note).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgreementGroup<'a> {
+    users: Vec<User<'a>>,
+    group_id: i64,
+    company_id: i64,
+    company: Option<Company<'a>>,
+    group_name: &'a str,
+    comment: Option<&'a str>,
+}
+
+/// A group as EDIN answers it; `with_users` false leaves `users` empty (the A11 list items).
+pub(crate) fn group<'a>(
+    seed: &'a EdinSeed,
+    g: &'a SeedGroup,
+    with_users: bool,
+) -> AgreementGroup<'a> {
+    AgreementGroup {
+        users: if with_users {
+            members(seed, g)
+        } else {
+            Vec::new()
+        },
+        group_id: g.group_id,
+        company_id: g.company_id,
+        company: seed.company(g.company_id).map(Company::from),
+        group_name: &g.name,
+        comment: g.comment.as_deref(),
+    }
+}
+
+fn members<'a>(seed: &'a EdinSeed, g: &SeedGroup) -> Vec<User<'a>> {
+    g.user_ids
+        .iter()
+        .filter_map(|&u| seed.user_by_id(u))
+        .map(User::from)
+        .collect()
+}
+
+/// `Document` (§5.5): extra fields and structures are empty in the seed.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Document<'a> {
     document_id: i64,
     company_id: i64,
+    /// Only in `GET /bdoc/document_types` items: inside `agreementProc2Docs` the sandbox leaves
+    /// the company out (the process beside it already carries it; api.md shows no example).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company: Option<Company<'a>>,
     name: &'a str,
     #[serde(rename = "type")]
     kind: i32,
     code: &'a str,
-    agreement_proc_id: i64,
+    /// The process the type is attached to. UNKNOWN in api.md when there is none, or several
+    /// (one per dictionary value); the sandbox's choice: the first such process in creation
+    /// order, `null` when none (a Java `Long`).
+    agreement_proc_id: Option<i64>,
     is_active: i32,
     extra_fields: [(); 0],
-    dictionary: Option<()>,
+    dictionary: Option<Dictionary<'a>>,
     structures: [(); 0],
+}
+
+/// A `Dictionary` (§5.5 `dictionary`). UNKNOWN in api.md: §5 has no field table for it; the
+/// sandbox's choice, by analogy with §5.6 and §5.5: `dictionaryId`, `companyId`, `name`,
+/// `isActive` and its values as `values` (each a §5.6 `DictionaryValue`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Dictionary<'a> {
+    dictionary_id: i64,
+    company_id: i64,
+    name: &'a str,
+    is_active: i32,
+    values: Vec<DictionaryValue<'a>>,
+}
+
+impl<'a> From<&'a SeedDictionary> for Dictionary<'a> {
+    fn from(d: &'a SeedDictionary) -> Self {
+        Self {
+            dictionary_id: d.dictionary_id,
+            company_id: d.company_id,
+            name: &d.name,
+            is_active: d.is_active,
+            values: d.values.iter().map(DictionaryValue::from).collect(),
+        }
+    }
+}
+
+/// A document type as EDIN answers it; `with_company` fills `company` (§4 list items).
+pub(crate) fn document<'a>(
+    seed: &'a EdinSeed,
+    t: &'a SeedDocumentType,
+    agreement_proc_id: Option<i64>,
+    with_company: bool,
+) -> Document<'a> {
+    Document {
+        document_id: t.document_id,
+        company_id: t.company_id,
+        company: if with_company {
+            seed.company(t.company_id).map(Company::from)
+        } else {
+            None
+        },
+        name: &t.name,
+        kind: t.kind,
+        code: &t.code,
+        agreement_proc_id,
+        is_active: t.is_active,
+        extra_fields: [],
+        dictionary: t
+            .dictionary_id
+            .and_then(|id| seed.dictionary(id))
+            .map(Dictionary::from),
+        structures: [],
+    }
 }
 
 /// `DictionaryValue` (§5.6).
@@ -211,9 +314,10 @@ pub(crate) enum Detail {
     ListItem,
 }
 
-/// A process as EDIN answers it.
+/// A process as EDIN answers it; `groups` are the groups as they are now (A8, A9 change them).
 pub(crate) fn process<'a>(
     seed: &'a EdinSeed,
+    groups: &'a [SeedGroup],
     p: &'a SeedProcess,
     detail: Detail,
 ) -> AgreementProc<'a> {
@@ -228,20 +332,19 @@ pub(crate) fn process<'a>(
         agreement_proc2_docs: if full {
             p.documents
                 .iter()
-                .map(|d| AgreementProc2Doc {
-                    document: Document {
-                        document_id: d.document.document_id,
-                        company_id: d.document.company_id,
-                        name: &d.document.name,
-                        kind: d.document.kind,
-                        code: &d.document.code,
-                        agreement_proc_id: p.proc_id,
-                        is_active: d.document.is_active,
-                        extra_fields: [],
-                        dictionary: None,
-                        structures: [],
-                    },
-                    dictionary_value: d.dictionary_value.as_ref().map(DictionaryValue::from),
+                .filter_map(|d| {
+                    Some(AgreementProc2Doc {
+                        document: document(
+                            seed,
+                            seed.document_type(d.document_id)?,
+                            Some(p.proc_id),
+                            false,
+                        ),
+                        dictionary_value: d
+                            .dictionary_value_id
+                            .and_then(|v| seed.dictionary_value(v))
+                            .map(DictionaryValue::from),
+                    })
                 })
                 .collect()
         } else {
@@ -251,7 +354,7 @@ pub(crate) fn process<'a>(
             p.steps
                 .iter()
                 .zip(1..)
-                .map(|(s, number)| step(seed, p.proc_id, s, number))
+                .map(|(s, number)| step(seed, groups, p.proc_id, s, number))
                 .collect()
         } else {
             Vec::new()
@@ -259,8 +362,18 @@ pub(crate) fn process<'a>(
     }
 }
 
-fn step<'a>(seed: &'a EdinSeed, proc_id: i64, s: &'a SeedStep, number: i32) -> AgreementStep<'a> {
-    let groups: Vec<_> = s.group_ids.iter().filter_map(|&g| seed.group(g)).collect();
+fn step<'a>(
+    seed: &'a EdinSeed,
+    all_groups: &'a [SeedGroup],
+    proc_id: i64,
+    s: &'a SeedStep,
+    number: i32,
+) -> AgreementStep<'a> {
+    let groups: Vec<_> = s
+        .group_ids
+        .iter()
+        .filter_map(|&g| all_groups.iter().find(|x| x.group_id == g))
+        .collect();
     // §5.1 `userIds`: "user ids" of the step. The sandbox's reading: the members of its groups,
     // in group order, each once (a user may sit in two of the step's groups).
     let mut user_ids: Vec<i64> = Vec::new();
@@ -273,12 +386,7 @@ fn step<'a>(seed: &'a EdinSeed, proc_id: i64, s: &'a SeedStep, number: i32) -> A
         agreement_groups: groups
             .iter()
             .map(|g| StepGroup {
-                users: g
-                    .user_ids
-                    .iter()
-                    .filter_map(|&u| seed.user_by_id(u))
-                    .map(User::from)
-                    .collect(),
+                users: members(seed, g),
                 group_id: g.group_id,
                 company_id: g.company_id,
                 group_name: &g.name,

@@ -1,9 +1,10 @@
-//! The EDIN (bdoc) part of the seed: companies, users, approval groups and approval processes
-//! with realistic Ukrainian details, as reference/edin/api.md §5 describes the objects. Ids are
-//! positive longs, fixed by hand so tests can name them; codes (ЄДРПОУ) carry valid check
-//! digits. The data only: how `edin/` serves and changes it lives there (a running sandbox edits
-//! its own copy of the processes). This file holds the types; `edin/demo.rs` the demo rows below
-//! and the ЄДРПОУ check digit.
+//! The EDIN (bdoc) part of the seed: companies, users, approval groups, approval processes,
+//! document types and their dictionaries, with realistic Ukrainian details, as
+//! reference/edin/api.md §5 describes the objects. Ids are positive longs, fixed by hand so tests
+//! can name them; codes (ЄДРПОУ) carry valid check digits. The data only: how `edin/` serves and
+//! changes it lives there (a running sandbox edits its own copy of the processes and groups;
+//! `SandboxHandle::edin_process` / `edin_group` show them as they are now). This file holds the
+//! types; `edin/demo.rs` the demo rows below and the ЄДРПОУ check digit.
 //!
 //! | user (login e-mail) | password | companies |
 //! | --- | --- | --- |
@@ -13,10 +14,25 @@
 //! | `captcha@example.com` | `captcha` | ТОВ «Карпатські джерела»; `auth_uuid` answers `isCaptcha: true` |
 //!
 //! Approval groups of ТОВ «Ромашка-Україна»: «Бухгалтерія» (520101), «Юридичний відділ»
-//! (520102), «Керівництво» (520103); of ТОВ «Карпатські джерела»: «Відділ продажів» (520201).
+//! (520102), «Керівництво» (520103); of ПрАТ «Дніпровський млин»: «Склад» (520111); of
+//! ТОВ «Карпатські джерела»: «Відділ продажів» (520201). Every group has members.
 //! Processes: «Погодження договорів постачання» (730001, active, two steps, one document type),
 //! «Погодження актів виконаних робіт» (730002, blocked), «Погодження видаткових накладних»
 //! (730003, ПрАТ «Дніпровський млин»), «Погодження рахунків» (730004, the other user's).
+//!
+//! Document types (`GET /bdoc/document_types`):
+//!
+//! | id | company | name | type | use | active | dictionary |
+//! | --- | --- | --- | --- | --- | --- | --- |
+//! | 910001 | Ромашка | Договір постачання (on 730001) | 1 file | external | 1 | — |
+//! | 910002 | Ромашка | Акт виконаних робіт | 2 structure | external | 1 | «Підрозділи» (950001) |
+//! | 910003 | Ромашка | Рахунок на оплату | 1 file | external | 0 | — |
+//! | 910004 | Ромашка | Службова записка | 1 file | internal | 1 | — |
+//! | 910101 | Млин | Видаткова накладна | 4 table | external | 1 | «Склади» (950101) |
+//! | 910201 | Карпати | Рахунок-фактура | 1 file | external | 1 | — |
+//!
+//! «Підрозділи»: Київ (951001), Львів (951002); «Склади»: Склад у Дніпрі (951101), Склад у
+//! Запоріжжі (951102).
 
 mod demo;
 
@@ -47,6 +63,11 @@ pub struct EdinSeed {
     pub groups: Vec<Group>,
     /// Approval processes (`AgreementProc`, §5.3), in seed order.
     pub processes: Vec<Process>,
+    /// Document types (`Document`, §5.5), in seed order: what `GET /bdoc/document_types`
+    /// lists and A6 attaches to a process.
+    pub document_types: Vec<DocumentType>,
+    /// Dictionaries bound to document types (§5.5 `dictionary`), with their values (§5.6).
+    pub dictionaries: Vec<Dictionary>,
 }
 
 /// A company (api.md §5.7; the nested objects whose shape §5.7 does not give are left out).
@@ -141,14 +162,15 @@ pub struct Step {
     pub group_ids: Vec<i64>,
 }
 
-/// One `AgreementProc2Doc` (api.md §5.4).
-#[derive(Debug, Clone)]
+/// One `AgreementProc2Doc` (api.md §5.4), as stored: the document type and dictionary value
+/// by id (A6's `document_id` and `dict_val_id`, `None` for A6's 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcessDocument {
-    pub document: DocumentType,
-    pub dictionary_value: Option<DictionaryValue>,
+    pub document_id: i64,
+    pub dictionary_value_id: Option<i64>,
 }
 
-/// A document type (`Document`, api.md §5.5; extra fields, dictionary and structures empty).
+/// A document type (`Document`, api.md §5.5; extra fields and structures empty).
 #[derive(Debug, Clone)]
 pub struct DocumentType {
     pub document_id: i64,
@@ -157,7 +179,23 @@ pub struct DocumentType {
     /// 1 file, 2 structure, 3 dynamic structure, 4 table.
     pub kind: i32,
     pub code: String,
+    /// 1 active, 0 blocked.
     pub is_active: i32,
+    /// 1 external, 2 internal (§4 `document_types` `use_type`).
+    pub use_type: i32,
+    /// The dictionary bound to the type (§4 `document_types/dictionary`), if any.
+    pub dictionary_id: Option<i64>,
+}
+
+/// A dictionary (§4 "Dictionaries"; api.md gives no field table for it, see `edin/wire.rs`).
+#[derive(Debug, Clone)]
+pub struct Dictionary {
+    pub dictionary_id: i64,
+    pub company_id: i64,
+    pub name: String,
+    /// 1 active, 0 blocked.
+    pub is_active: i32,
+    pub values: Vec<DictionaryValue>,
 }
 
 /// A dictionary value (api.md §5.6).
@@ -193,5 +231,23 @@ impl EdinSeed {
     /// The group `id`.
     pub fn group(&self, id: i64) -> Option<&Group> {
         self.groups.iter().find(|g| g.group_id == id)
+    }
+
+    /// The document type `id`.
+    pub fn document_type(&self, id: i64) -> Option<&DocumentType> {
+        self.document_types.iter().find(|d| d.document_id == id)
+    }
+
+    /// The dictionary `id`.
+    pub fn dictionary(&self, id: i64) -> Option<&Dictionary> {
+        self.dictionaries.iter().find(|d| d.dictionary_id == id)
+    }
+
+    /// The dictionary value `id`, in whichever dictionary holds it.
+    pub fn dictionary_value(&self, id: i64) -> Option<&DictionaryValue> {
+        self.dictionaries
+            .iter()
+            .flat_map(|d| &d.values)
+            .find(|v| v.value_id == id)
     }
 }

@@ -1,8 +1,11 @@
 //! EDIN bdoc, spoken to as the upstream would be (reference/edin/api.md): the helpers every
 //! EDIN test shares (multipart login, `SID` cookie calls, the JSON reply shape), and one module
-//! per capability: `session` (login, SID, expiry, logout), `procs` (A3, A5), `steps` (A1, A2),
-//! `service` (404/405, faults, held replies, junk input).
+//! per capability: `session` (login, SID, expiry, logout), `procs` (A3, A4, A5), `steps` (A1,
+//! A2), `groups` (A8–A12), `documents` (`document_types`, A6, A7), `service` (404/405, faults,
+//! held replies, junk input).
 
+mod documents;
+mod groups;
 mod procs;
 mod service;
 mod session;
@@ -18,6 +21,11 @@ use crate::helpers::{Upstream, content_type};
 const PROCS: &str = "/bdoc/agreement_procs";
 const PROC: &str = "/bdoc/agreement_proc";
 const STEP: &str = "/bdoc/agreement_step";
+const GROUPS: &str = "/bdoc/agreement_groups";
+const GROUP: &str = "/bdoc/agreement_group";
+const GROUP_USERS: &str = "/bdoc/agreement_group/users";
+const PROC_DOC: &str = "/bdoc/agreement_proc/document";
+const DOC_TYPES: &str = "/bdoc/document_types";
 
 /// Query parameters.
 type Query<'a> = &'a [(&'a str, &'a str)];
@@ -98,6 +106,14 @@ async fn save_step(up: &Upstream, sid: &str, body: Value) -> (u16, Value) {
 
 async fn delete_step(up: &Upstream, sid: &str, query: &[(&str, &str)]) -> (u16, Value) {
     reply(call(up, Method::DELETE, STEP, query, Some(sid), None).await).await
+}
+
+/// A 200 with no body (A4, A12, logout): no Content-Type, nothing to read.
+async fn assert_empty_200(r: reqwest::Response) {
+    assert_eq!(r.status(), 200);
+    assert!(!r.headers().contains_key("content-type"));
+    assert!(!r.headers().contains_key("x-kontur-trace-id"));
+    assert_eq!(r.bytes().await.expect("body").len(), 0);
 }
 
 /// (status, JSON body) of a JSON reply; asserts the EDIN shape of every JSON reply: the content

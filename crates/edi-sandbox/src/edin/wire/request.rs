@@ -1,4 +1,4 @@
-//! EDIN request bodies (A3's `AgreementProc`, A1's `AgreementStep`), read as leniently as the
+//! EDIN request bodies (A3's `AgreementProc`, A1's `AgreementStep`, A8/A9's group), read as leniently as the
 //! real service reads them: unknown fields ignored, numbers as JSON numbers or numeric strings.
 
 use serde::de::{DeserializeOwned, Error as _};
@@ -49,6 +49,32 @@ pub(crate) struct StepRequest {
 pub(crate) struct GroupRef {
     #[serde(default, alias = "groupID", deserialize_with = "lenient")]
     pub group_id: Option<i64>,
+}
+
+/// A8's and A9's body: `groupId` (absent or 0 ⇒ create, A8 only), `companyId`, `groupName`,
+/// `comment`, `users` (`[{userId}]`). §5.2's table spells `groupID`/`companyID`; both are read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupRequest {
+    #[serde(default, alias = "groupID", deserialize_with = "lenient")]
+    pub group_id: Option<i64>,
+    #[serde(default, alias = "companyID", deserialize_with = "lenient")]
+    pub company_id: Option<i64>,
+    #[serde(default)]
+    pub group_name: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub users: Option<Vec<UserRef>>,
+}
+
+/// A member in A8's or A9's `users`: an object with `userId` (§3 A8); other `User` fields are
+/// ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserRef {
+    #[serde(default, alias = "userID", deserialize_with = "lenient")]
+    pub user_id: Option<i64>,
 }
 
 /// Decodes a JSON body as `T`; anything else is a 400 naming `what`. The Content-Type is not

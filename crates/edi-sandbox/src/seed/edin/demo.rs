@@ -2,9 +2,9 @@
 //! and ЄДРПОУ codes with valid check digits.
 
 use super::{
-    Company, DocumentType, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL,
-    EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, EdinSeed, Group, Process,
-    ProcessDocument, Step, User,
+    Company, Dictionary, DictionaryValue, DocumentType, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD,
+    EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, EdinSeed, Group,
+    Process, ProcessDocument, Step, User,
 };
 use crate::seed::ids::guid;
 
@@ -246,6 +246,7 @@ pub(crate) fn demo() -> EdinSeed {
             Some("Директор"),
             &[310_001],
         ),
+        group(520_111, MLYN, "Склад", Some("Завідувач складу"), &[310_001]),
         group(520_201, KARPATY, "Відділ продажів", None, &[310_011]),
     ];
     let process = |proc_id, company_id, name: &str, comment: Option<&str>, status| Process {
@@ -283,15 +284,8 @@ pub(crate) fn demo() -> EdinSeed {
         },
     ];
     supply.documents = vec![ProcessDocument {
-        document: DocumentType {
-            document_id: 910_001,
-            company_id: ROMASHKA,
-            name: "Договір постачання".to_owned(),
-            kind: 1,
-            code: "DOG_POST".to_owned(),
-            is_active: 1,
-        },
-        dictionary_value: None,
+        document_id: 910_001,
+        dictionary_value_id: None,
     }];
     let processes = vec![
         supply,
@@ -316,7 +310,137 @@ pub(crate) fn demo() -> EdinSeed {
         users,
         groups,
         processes,
+        document_types: document_types(),
+        dictionaries: dictionaries(),
     }
+}
+
+/// (id, company, name, type, code, active, use type, dictionary)
+type DocumentTypeRow = (
+    i64,
+    i64,
+    &'static str,
+    i32,
+    &'static str,
+    i32,
+    i32,
+    Option<i64>,
+);
+
+const DOCUMENT_TYPES: &[DocumentTypeRow] = &[
+    (
+        910_001,
+        ROMASHKA,
+        "Договір постачання",
+        1,
+        "DOG_POST",
+        1,
+        1,
+        None,
+    ),
+    (
+        910_002,
+        ROMASHKA,
+        "Акт виконаних робіт",
+        2,
+        "AKT_VR",
+        1,
+        1,
+        Some(950_001),
+    ),
+    (
+        910_003,
+        ROMASHKA,
+        "Рахунок на оплату",
+        1,
+        "RAKH",
+        0,
+        1,
+        None,
+    ),
+    (
+        910_004,
+        ROMASHKA,
+        "Службова записка",
+        1,
+        "SLUZH_ZAP",
+        1,
+        2,
+        None,
+    ),
+    (
+        910_101,
+        MLYN,
+        "Видаткова накладна",
+        4,
+        "VYD_NAKL",
+        1,
+        1,
+        Some(950_101),
+    ),
+    (
+        910_201,
+        KARPATY,
+        "Рахунок-фактура",
+        1,
+        "RAKH_FAKT",
+        1,
+        1,
+        None,
+    ),
+];
+
+fn document_types() -> Vec<DocumentType> {
+    DOCUMENT_TYPES
+        .iter()
+        .map(
+            |&(document_id, company_id, name, kind, code, is_active, use_type, dictionary_id)| {
+                DocumentType {
+                    document_id,
+                    company_id,
+                    name: name.to_owned(),
+                    kind,
+                    code: code.to_owned(),
+                    is_active,
+                    use_type,
+                    dictionary_id,
+                }
+            },
+        )
+        .collect()
+}
+
+fn dictionaries() -> Vec<Dictionary> {
+    let value = |value_id, dictionary_id, name: &str, code: &str| DictionaryValue {
+        value_id,
+        dictionary_id,
+        name: name.to_owned(),
+        code: code.to_owned(),
+        parent_code: None,
+        is_active: 1,
+    };
+    vec![
+        Dictionary {
+            dictionary_id: 950_001,
+            company_id: ROMASHKA,
+            name: "Підрозділи".to_owned(),
+            is_active: 1,
+            values: vec![
+                value(951_001, 950_001, "Київ", "KYIV"),
+                value(951_002, 950_001, "Львів", "LVIV"),
+            ],
+        },
+        Dictionary {
+            dictionary_id: 950_101,
+            company_id: MLYN,
+            name: "Склади".to_owned(),
+            is_active: 1,
+            values: vec![
+                value(951_101, 950_101, "Склад у Дніпрі", "DNIPRO"),
+                value(951_102, 950_101, "Склад у Запоріжжі", "ZAPORIZHZHIA"),
+            ],
+        },
+    ]
 }
 
 /// An 8-digit ЄДРПОУ code: `base` (7 digits) and its check digit. The algorithm of the State
@@ -378,6 +502,20 @@ mod tests {
                 for g in &s.group_ids {
                     assert_eq!(seed.group(*g).map(|g| g.company_id), Some(p.company_id));
                 }
+            }
+        }
+        for d in &seed.document_types {
+            assert!(seed.company(d.company_id).is_some());
+            if let Some(id) = d.dictionary_id {
+                let dict = seed.dictionary(id).expect("dictionary exists");
+                assert_eq!(dict.company_id, d.company_id);
+                assert!(dict.values.iter().all(|v| v.dictionary_id == id));
+            }
+        }
+        for p in &seed.processes {
+            for d in &p.documents {
+                let t = seed.document_type(d.document_id).expect("type exists");
+                assert_eq!(t.company_id, p.company_id);
             }
         }
         for c in &seed.companies {

@@ -1,10 +1,12 @@
-//! Approval processes: the A5 list with its filters, A3 create and edit.
+//! Approval processes: the A5 list with its filters, A3 create and edit, A4 block and unblock
+//! (an OPTIONS request).
 
 use edi_sandbox::EDIN_OTHER_EMAIL;
+use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Query, demo_sid, ids, list, save_proc};
-use crate::helpers::start;
+use super::{PROC, Query, assert_empty_200, call, demo_sid, ids, list, reply, save_proc};
+use crate::helpers::{Upstream, start};
 
 #[tokio::test]
 async fn the_process_list_filters_by_company_name_status_and_limit() {
@@ -139,4 +141,88 @@ async fn processes_are_created_and_edited() {
             "{body}"
         );
     }
+}
+
+/// A4: `OPTIONS /bdoc/agreement_proc` with `query`.
+async fn set_status(up: &Upstream, sid: &str, query: Query<'_>) -> reqwest::Response {
+    call(up, Method::OPTIONS, PROC, query, Some(sid), None).await
+}
+
+#[tokio::test]
+async fn an_options_request_blocks_and_unblocks_a_process() {
+    let up = start().await;
+    let sid = demo_sid(&up);
+    let block = [("agreement_proc_id", "730001"), ("status", "2")];
+    assert_empty_200(set_status(&up, &sid, &block).await).await;
+    assert_eq!(up.sb.edin_process(730_001).expect("seeded").status, 2);
+    let (_, blocked) = list(&up, &sid, &[("status", "2")]).await;
+    assert_eq!(ids(&blocked, "agreementProcId"), [730_001, 730_002]);
+    assert_eq!(blocked[0]["status"], 2);
+    // The same status again is a 200 that changes nothing.
+    assert_empty_200(set_status(&up, &sid, &block).await).await;
+    // Unblock the seeded blocked one; the edit answer (A3) shows the status too.
+    assert_empty_200(
+        set_status(
+            &up,
+            &sid,
+            &[("agreement_proc_id", "730002"), ("status", "1")],
+        )
+        .await,
+    )
+    .await;
+    let (_, p) = save_proc(
+        &up,
+        &sid,
+        json!({"agreementProcId": 730_002, "name": "Погодження актів", "companyId": 104_201}),
+    )
+    .await;
+    assert_eq!(p["status"], 1);
+    let (_, active) = list(&up, &sid, &[("status", "1")]).await;
+    assert_eq!(ids(&active, "agreementProcId"), [730_002, 730_003]);
+
+    let cases: [(Query, u16, &str); 6] = [
+        (
+            &[("agreement_proc_id", "730001"), ("status", "3")],
+            400,
+            "Parameter 'status' must be 1 or 2",
+        ),
+        (
+            &[("agreement_proc_id", "730001")],
+            400,
+            "Parameter 'status' is required",
+        ),
+        (
+            &[("status", "1")],
+            400,
+            "Parameter 'agreement_proc_id' is required",
+        ),
+        (
+            &[("agreement_proc_id", "730001"), ("status", "blocked")],
+            400,
+            "Parameter 'status' is not a valid number: 'blocked'",
+        ),
+        (
+            &[("agreement_proc_id", "999999"), ("status", "1")],
+            404,
+            "Agreement process 999999 not found",
+        ),
+        (
+            &[("agreement_proc_id", "730004"), ("status", "2")],
+            403,
+            "Access to company 104305 is denied",
+        ),
+    ];
+    for (query, status, message) in cases {
+        let (got, body) = reply(set_status(&up, &sid, query).await).await;
+        assert_eq!((got, body["message"].as_str()), (status, Some(message)));
+    }
+    assert_eq!(up.sb.edin_process(730_004).expect("seeded").status, 1);
+
+    let journal = up.sb.journal();
+    assert_eq!(journal[0].method, "OPTIONS");
+    assert_eq!(journal[0].path, PROC);
+    assert_eq!(journal[0].raw_query, "agreement_proc_id=730001&status=2");
+    assert_eq!(journal[0].status, 200);
+    assert!(journal[0].body.is_empty());
+    assert_eq!(journal.last().map(|e| e.status), Some(403));
 }

@@ -5,7 +5,9 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::json;
 
-use super::{PROC, PROCS, STEP, call, demo_sid, reply};
+use super::{
+    DOC_TYPES, GROUP, GROUP_USERS, GROUPS, PROC, PROC_DOC, PROCS, STEP, call, demo_sid, reply,
+};
 use crate::helpers::{start, start_with};
 
 #[tokio::test]
@@ -44,6 +46,18 @@ async fn unknown_paths_are_404_and_wrong_methods_405_in_json() {
         body,
         json!({"status": 405, "message": "The requested resource does not support this HTTP method; use POST"})
     );
+    for (method, path, allow) in [
+        (Method::GET, PROC, "POST, OPTIONS"),
+        (Method::POST, PROC_DOC, "PUT, DELETE"),
+        (Method::POST, GROUPS, "GET"),
+        (Method::PUT, GROUP, "GET, POST, DELETE"),
+        (Method::POST, GROUP_USERS, "PATCH"),
+        (Method::POST, DOC_TYPES, "GET"),
+    ] {
+        let r = call(&up, method.clone(), path, &[], Some(&sid), None).await;
+        assert_eq!(r.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(reply(r).await.0, 405, "{method} {path}");
+    }
     // Diadoc paths still answer as Diadoc.
     let r = up.get("/GetMyOrganizations", &[]).await;
     assert_eq!(r.status(), 200);
@@ -95,18 +109,32 @@ async fn junk_input_never_gets_a_5xx() {
     let queries = [
         "company_id=%FF&limit=99999999999999999999&status=-0",
         "agreement_proc_id=&agreement_step_id=%00&search_pattern=%E2%82%AC",
+        "agreement_group_id=99999999999999999999&dict_val_id=-0&offset=%FF&use_type=&type=1e3",
     ];
+    // Logout last: after it the session is gone and every call would be a 401.
     for path in [
         "/bdoc/auth_uuid",
         "/bdoc/auth",
-        "/bdoc/logout",
         PROCS,
         PROC,
         STEP,
+        GROUPS,
+        GROUP,
+        GROUP_USERS,
+        PROC_DOC,
+        DOC_TYPES,
+        "/bdoc/logout",
     ] {
         for query in queries {
             for body in bodies {
-                for method in [Method::GET, Method::POST, Method::DELETE] {
+                for method in [
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ] {
                     for content_type in ["application/json", "multipart/form-data; boundary=x"] {
                         let r = up
                             .client

@@ -249,10 +249,47 @@ async fn logout_ends_the_session() {
     assert_eq!(r.status(), 200);
     assert!(!r.headers().contains_key("x-kontur-trace-id"));
     assert_eq!(r.bytes().await.expect("body").len(), 0);
-    assert_eq!(list(&up, &sid, &[]).await.0, 401);
+    // The same 401 as a session expired by the handle: first "expired", then unknown.
+    let (status, body) = list(&up, &sid, &[]).await;
+    assert_eq!(
+        body,
+        json!({"status": 401, "message": "The session has expired"}),
+        "{status}"
+    );
+    let (status, body) = list(&up, &sid, &[]).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (401, Some("The session is unknown or has ended"))
+    );
+    assert!(!up.sb.expire_edin_session(&sid), "no longer open");
+    let r = call(&up, Method::GET, "/bdoc/logout", &[], Some(&sid), None).await;
+    assert_eq!(reply(r).await.0, 401, "logging out twice");
     assert_eq!(
         list(&up, &other, &[]).await.0,
         200,
         "other sessions live on"
+    );
+    up.assert_journal(&[
+        ("POST", "/bdoc/auth_uuid", 200),
+        ("POST", "/bdoc/auth", 200),
+        ("GET", "/bdoc/logout", 200),
+        ("POST", PROCS, 401),
+        ("POST", PROCS, 401),
+        ("GET", "/bdoc/logout", 401),
+        ("POST", PROCS, 200),
+    ]);
+    assert_eq!(up.sb.journal()[2].cookie("SID"), Some(sid.as_str()));
+}
+
+#[tokio::test]
+async fn logout_of_an_expired_session_is_401_like_any_call() {
+    let up = start().await;
+    let sid = demo_sid(&up);
+    up.sb.expire_edin_sessions();
+    let r = call(&up, Method::GET, "/bdoc/logout", &[], Some(&sid), None).await;
+    let (status, body) = reply(r).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (401, Some("The session has expired"))
     );
 }
