@@ -115,6 +115,26 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         &edin::UPDATE_STEP,
         &[("procId", &edin_proc_id), ("stepId", "STEP_ID")],
     );
+    let edin_company = seed.edin_demo_company_id();
+    let edin_groups = url(base, &edin::groups::LIST_GROUPS, &[]);
+    let edin_group_members = url(
+        base,
+        &edin::groups::REPLACE_MEMBERS,
+        &[("groupId", "GROUP_ID")],
+    );
+    let edin_user = seed
+        .edin_user_id(edi_sandbox::EDIN_DEMO_EMAIL)
+        .unwrap_or_default();
+    let document_types = url(base, &edin::groups::LIST_DOCUMENT_TYPES, &[]);
+    let attach = url(
+        base,
+        &edin::groups::ATTACH_DOCUMENT_TYPE,
+        &[
+            ("procId", "PROC_ID"),
+            ("documentTypeId", "DOCUMENT_TYPE_ID"),
+        ],
+    );
+    let edin_logout = url(base, &edin::groups::DELETE_SESSION, &[]);
     let login = edi_sandbox::DEMO_LOGIN;
     let password = edi_sandbox::DEMO_PASSWORD;
     format!(
@@ -153,6 +173,17 @@ curl -s '{procs}?status=active' -H "authorization: Bearer $SID"
 curl -s -X POST '{steps}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"notification","execType":"anyOfGroup","agreementGroups":[{{"groupId":{edin_group}}}],"periodDays":1,"priority":1}}'
 curl -s -X PUT '{step}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"approval","execType":"allOfGroup","agreementGroups":[{{"groupId":{edin_group}}}]}}'
 curl -s -X DELETE '{step}' -H "authorization: Bearer $SID"
+
+# 8. Groups (the executors a step names): list, create one, set its members (the list replaces
+#    the previous one), find a document type, attach it to a new process (PROC_ID from its reply):
+curl -s '{edin_groups}?companyId={edin_company}' -H "authorization: Bearer $SID"
+curl -s -X POST '{edin_groups}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"companyId":{edin_company},"groupName":"Бухгалтерія"}}'
+curl -s -X PUT '{edin_group_members}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"users":[{{"userId":{edin_user}}}]}}'
+curl -s '{document_types}?companyId={edin_company}&limit=5' -H "authorization: Bearer $SID"
+curl -s -X PUT '{attach}?companyId={edin_company}' -H "authorization: Bearer $SID"
+
+# 9. Log out (204); the session id is dead afterwards:
+curl -si -X DELETE '{edin_logout}' -H "authorization: Bearer $SID"
 
 Press Ctrl-C to stop.
 "#,

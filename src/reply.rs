@@ -220,8 +220,14 @@ fn next_link(ex: &Exchange, page: &Page, key: &str) -> Option<HeaderValue> {
 pub(crate) fn respond(rendered: &Rendered) -> Response {
     let mut response = (rendered.status, rendered.body.clone()).into_response();
     let headers = response.headers_mut();
-    if let Some(content_type) = &rendered.content_type {
-        headers.insert(header::CONTENT_TYPE, content_type.clone());
+    match &rendered.content_type {
+        Some(content_type) => {
+            headers.insert(header::CONTENT_TYPE, content_type.clone());
+        }
+        // A 204 has no body, so no media type (axum labels bytes octet-stream).
+        None => {
+            headers.remove(header::CONTENT_TYPE);
+        }
     }
     for (name, value) in &rendered.headers {
         headers.insert(name.clone(), value.clone());
