@@ -90,6 +90,7 @@ fn method_filter(route: &Route) -> MethodFilter {
         Verb::Put => MethodFilter::PUT,
         Verb::Delete => MethodFilter::DELETE,
         Verb::Patch => MethodFilter::PATCH,
+        Verb::Options => MethodFilter::OPTIONS,
     }
 }
 

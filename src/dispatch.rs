@@ -30,7 +30,7 @@ use crate::polling::Waited;
 use crate::preferences::Prefer;
 use crate::preferences::Preferences;
 use crate::reply::{accepted, render, respond};
-use crate::routes::{Auth, BodyKind, CachePolicy, Call, ProtoBody, Route, Verb};
+use crate::routes::{Auth, BodyKind, CachePolicy, Call, Carrier, ProtoBody, Route, Verb};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
@@ -86,9 +86,9 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
-        (Call::EdinLogin, Payload::Empty | Payload::Bytes(_)) => Err(UpstreamError::Unusable(
-            "the login has no credentials".to_owned(),
-        )),
+        (Call::EdinLogin, Payload::Empty | Payload::Bytes(_) | Payload::Query(_)) => Err(
+            UpstreamError::Unusable("the login has no credentials".to_owned()),
+        ),
     }
 }
 
@@ -122,6 +122,14 @@ async fn prepare(
     let payload = match route.body() {
         Some(kind) => read_body(state, kind, &args, &parts.headers, body).await?,
         None => Payload::Empty,
+    };
+    // A body whose content goes upstream as query parameters (`Carrier::Query`).
+    let payload = match payload {
+        Payload::Query(pairs) => {
+            query.extend(pairs);
+            Payload::Empty
+        }
+        other => other,
     };
     let exchange = Exchange {
         route,
@@ -295,7 +303,20 @@ async fn read_body(
     }
     let bytes = read_bounded(headers, body).await?;
     match kind {
-        BodyKind::Json(json) => Ok(Payload::Bytes(Bytes::from((json.read)(&bytes, args)?))),
+        BodyKind::Json(json) => match json.carrier {
+            Carrier::Body => Ok(Payload::Bytes(Bytes::from((json.read)(&bytes, args)?))),
+            Carrier::Query(names) => {
+                let pairs = (json.read)(&bytes, args)?;
+                let mut query = Vec::new();
+                for (name, value) in url::form_urlencoded::parse(&pairs) {
+                    let name = names.iter().find(|n| **n == name).copied().ok_or_else(|| {
+                        ApiError::Internal(format!("the codec wrote an undeclared query {name}"))
+                    })?;
+                    query.push((name, value.into_owned()));
+                }
+                Ok(Payload::Query(query))
+            }
+        },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
         BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes)?)),
     }

@@ -166,6 +166,7 @@ fn http_method(verb: Verb) -> HttpMethod {
         Verb::Put => HttpMethod::Put,
         Verb::Delete => HttpMethod::Delete,
         Verb::Patch => HttpMethod::Patch,
+        Verb::Options => HttpMethod::Options,
     }
 }
 

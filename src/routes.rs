@@ -27,8 +27,8 @@ use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, Call, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody, JsonReply,
-    Page, ProtoBody, list_of, schema_of,
+    BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
+    JsonReply, Page, ProtoBody, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -57,6 +57,7 @@ pub const ROUTES: &[&Route] = &[
     &edin::groups::LIST_DOCUMENT_TYPES,
     &edin::groups::ATTACH_DOCUMENT_TYPE,
     &edin::groups::DETACH_DOCUMENT_TYPE,
+    &edin::groups::SET_PROCESS_STATUS,
     &edin::groups::DELETE_SESSION,
 ];
 
@@ -158,6 +159,8 @@ pub enum Verb {
     Delete,
     /// PATCH (EDIN's A9 replaces a group's members with one).
     Patch,
+    /// OPTIONS (EDIN's A4 sets a process's status with one).
+    Options,
 }
 
 impl Verb {
@@ -169,6 +172,7 @@ impl Verb {
             Self::Put => Method::PUT,
             Self::Delete => Method::DELETE,
             Self::Patch => Method::PATCH,
+            Self::Options => Method::OPTIONS,
         }
     }
 }

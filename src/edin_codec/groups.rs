@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::Object;
 
 use super::input::{COMMENT_RULE, NAME_RULE};
-use super::model::{AgreementGroup, Document};
+use super::model::{AgreementGroup, Document, Status};
 use super::problems::Problems;
 use super::{read, reply, to_vec};
 use crate::error::ApiError;
@@ -186,4 +186,38 @@ pub fn read_groups(body: &[u8]) -> Result<Vec<u8>, ApiError> {
 /// A page of document types (§4 `GET /bdoc/document_types`).
 pub fn read_document_types(body: &[u8]) -> Result<Vec<u8>, ApiError> {
     reply::<Vec<Document>>(body)
+}
+
+/// A process's new status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::StatusInput)]
+pub struct StatusInput {
+    /// `active` or `blocked`.
+    #[schema(required = true, value_type = Status)]
+    status: Option<String>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, Value>,
+}
+
+/// Block or unblock a process: `{"status": "active" | "blocked"}` → the upstream query
+/// `status=1|2` (api.md A4: `OPTIONS /bdoc/agreement_proc?agreement_proc_id=&status=`).
+pub fn status(body: &[u8], _args: &Args) -> Result<Vec<u8>, ApiError> {
+    let input: StatusInput = read(body)?;
+    let mut p = Problems::default();
+    p.unknown("", &input.unknown);
+    let status = p.named(
+        "status",
+        input.status.as_ref(),
+        Status::NAMES,
+        Status::from_name,
+    );
+    p.finish()?;
+    let Some(status) = status else {
+        return Err(ApiError::Internal(
+            "validated status lost its value".to_owned(),
+        ));
+    };
+    Ok(format!("status={}", status.code()).into_bytes())
 }

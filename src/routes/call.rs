@@ -46,10 +46,22 @@ pub fn list_of<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Sch
 #[derive(Debug, Clone, Copy)]
 pub struct JsonBody {
     /// Validates the caller's JSON (every problem named) and, with the path parameters, writes
-    /// the upstream's JSON.
+    /// what goes upstream: JSON for [`Carrier::Body`], `name=value&…` for [`Carrier::Query`].
     pub read: fn(&[u8], &Args) -> Result<Vec<u8>, ApiError>,
     /// The caller's body schema.
     pub schema: SchemaFn,
+    /// Where the codec's output goes upstream.
+    pub carrier: Carrier,
+}
+
+/// Where a JSON body's content goes upstream.
+#[derive(Debug, Clone, Copy)]
+pub enum Carrier {
+    /// As the upstream's JSON body.
+    Body,
+    /// As upstream query parameters of these names, with no body (api.md A4: the status of a
+    /// process is set by `OPTIONS …?agreement_proc_id=&status=`).
+    Query(&'static [&'static str]),
 }
 
 /// A JSON reply read into Rust types.

@@ -8,8 +8,8 @@ pub mod groups;
 use http::StatusCode;
 
 use super::{
-    Auth, Call, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, Route,
-    Target, Verb,
+    Auth, Call, Carrier, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind,
+    Route, Target, Verb,
 };
 use crate::edin_codec as codec;
 use utoipa::openapi::RefOr;
@@ -133,6 +133,7 @@ pub(super) const fn process_reply(status: StatusCode) -> EdinReply {
 const PROCESS_BODY: JsonBody = JsonBody {
     read: codec::process,
     schema: super::schema_of::<codec::ProcessInput>,
+    carrier: Carrier::Body,
 };
 
 /// api.md §3 A3: one call creates (no `agreementProcId`) or edits; the reply is the process.
@@ -199,6 +200,7 @@ const fn step_call(status: StatusCode) -> Call {
         body: Some(JsonBody {
             read: codec::step,
             schema: step_schema,
+            carrier: Carrier::Body,
         }),
         reply: process_reply(status),
     })

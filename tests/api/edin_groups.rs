@@ -212,6 +212,35 @@ async fn a_new_user_sets_up_an_approval_from_login_to_logout() {
         "{step}"
     );
 
+    // Block and unblock the process: EDIN's A4 is an OPTIONS with the status in the query.
+    for (status, code) in [("blocked", "2"), ("active", "1")] {
+        let r = call(
+            &app,
+            Method::PUT,
+            &format!("{PROCS}/{proc_id}/status"),
+            &sid,
+            Some(&json!({"status": status})),
+        )
+        .await;
+        assert_eq!(r.status(), 204, "{status}");
+        let sent = app.upstream_calls("/bdoc/agreement_proc");
+        let last = sent.last().expect("an upstream call");
+        assert_eq!(last.method, "OPTIONS");
+        assert_eq!(last.query_param("status"), Some(code));
+        assert_eq!(
+            last.query_param("agreement_proc_id"),
+            Some(proc_id.to_string().as_str())
+        );
+        assert!(last.body.is_empty());
+        assert_eq!(
+            app.sandbox
+                .edin_process(proc_id)
+                .map(|p| p.status.to_string()),
+            Some(code.to_owned()),
+            "the sandbox's process is {status}"
+        );
+    }
+
     // The group is in use: deleting it is refused (the sandbox's choice, documented there).
     let r = call(
         &app,
@@ -446,4 +475,32 @@ async fn a_dictionary_value_goes_upstream_as_dict_val_id() {
     )
     .await;
     assert!(r.status() == 404 || r.status() == 400, "{}", r.status());
+}
+
+#[tokio::test]
+async fn a_status_must_be_active_or_blocked() {
+    let app = spawn_app().await;
+    let sid = app.demo_sid().await;
+    app.sandbox.clear_journal();
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("{PROCS}/5/status"),
+        &sid,
+        Some(&json!({"status": 2})),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("{PROCS}/5/status"),
+        &sid,
+        Some(&json!({"status": "paused"})),
+    )
+    .await;
+    let p = problem(r).await;
+    assert_eq!(problem_fields(&p), ["status"]);
+    assert_eq!(p["errors"][0]["allowed"], json!(["active", "blocked"]));
+    assert!(app.upstream_calls("/bdoc/agreement_proc").is_empty());
 }

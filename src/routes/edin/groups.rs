@@ -7,8 +7,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
 use super::super::{
-    Call, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, Route, Target,
-    Verb, list_of, schema_of,
+    Call, Carrier, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, Route,
+    Target, Verb, list_of, schema_of,
 };
 use super::{PROC_ID, process_reply};
 use crate::edin_codec::groups as codec;
@@ -151,6 +151,7 @@ pub const CREATE_GROUP: Route = Route {
             body: Some(JsonBody {
                 read: codec::group,
                 schema: group_schema,
+                carrier: Carrier::Body,
             }),
             reply: EdinReply::Json(JsonReply {
                 status: StatusCode::CREATED,
@@ -182,6 +183,7 @@ pub const REPLACE_MEMBERS: Route = Route {
             body: Some(JsonBody {
                 read: codec::members,
                 schema: members_schema,
+                carrier: Carrier::Body,
             }),
             reply: GROUP_REPLY,
         }),
@@ -352,6 +354,38 @@ pub const DETACH_DOCUMENT_TYPE: Route = Route {
             path: "/bdoc/agreement_proc/document",
             body: None,
             reply: process_reply(StatusCode::OK),
+        }),
+    )
+};
+
+fn status_schema(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    schema_of::<codec::StatusInput>(out)
+}
+
+/// Blocks or unblocks an approval process.
+pub const SET_PROCESS_STATUS: Route = Route {
+    summary: "Block or unblock an approval process",
+    description: "`{\"status\": \"blocked\"}` stops a process from being used; `active` \
+        makes it usable again. EDIN answers with no body; so does the gateway (204).",
+    params: &[Param {
+        upstream: Target::Query("agreement_proc_id"),
+        ..PROC_ID
+    }],
+    ..Route::new(
+        "setEdinAgreementProcessStatus",
+        Verb::Put,
+        "/v1/edin/agreement-procs/{procId}/status",
+        // api.md §3 A4: `OPTIONS /bdoc/agreement_proc?agreement_proc_id=&status=` (1 active,
+        // 2 blocked) → 200, no body. Yes, OPTIONS.
+        Call::Edin(EdinCall {
+            method: Verb::Options,
+            path: "/bdoc/agreement_proc",
+            body: Some(JsonBody {
+                read: codec::status,
+                schema: status_schema,
+                carrier: Carrier::Query(&["status"]),
+            }),
+            reply: EdinReply::NoContent,
         }),
     )
 };
