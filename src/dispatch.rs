@@ -66,13 +66,41 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
             let Some(sid) = ex.token.as_ref() else {
                 return Err(UpstreamError::EdinSessionRejected);
             };
+            let Some(first) = call.read_first else {
+                return state
+                    .edin
+                    .send(EdinRequest {
+                        method: call.method.method(),
+                        path: call.path,
+                        query: &ex.query,
+                        body: payload.bytes().cloned(),
+                        sid,
+                    })
+                    .await;
+            };
+            let current = state
+                .edin
+                .send(EdinRequest {
+                    method: http::Method::GET,
+                    path: first.path,
+                    query: &ex.query,
+                    body: None,
+                    sid,
+                })
+                .await?;
+            let body = (first.merge)(
+                &current.body,
+                payload.bytes().map(|b| &b[..]).unwrap_or_default(),
+                &ex.args,
+            )
+            .map_err(|e| UpstreamError::Unusable(format!("the read before the write: {e}")))?;
             state
                 .edin
                 .send(EdinRequest {
                     method: call.method.method(),
                     path: call.path,
-                    query: &ex.query,
-                    body: payload.bytes().cloned(),
+                    query: &[],
+                    body: Some(Bytes::from(body)),
                     sid,
                 })
                 .await

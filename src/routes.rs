@@ -28,7 +28,7 @@ use http::Method;
 pub use crate::upstream::Service;
 pub use call::{
     BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
-    JsonReply, Page, ProtoBody, list_of, schema_of,
+    JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -52,6 +52,7 @@ pub const ROUTES: &[&Route] = &[
     &edin::groups::LIST_GROUPS,
     &edin::groups::GET_GROUP,
     &edin::groups::CREATE_GROUP,
+    &edin::groups::UPDATE_GROUP,
     &edin::groups::REPLACE_MEMBERS,
     &edin::groups::DELETE_GROUP,
     &edin::groups::LIST_DOCUMENT_TYPES,

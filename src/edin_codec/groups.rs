@@ -221,3 +221,92 @@ pub fn status(body: &[u8], _args: &Args) -> Result<Vec<u8>, ApiError> {
     };
     Ok(format!("status={}", status.code()).into_bytes())
 }
+
+/// A group's new name and comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = edin::GroupEditInput)]
+pub struct GroupEditInput {
+    /// The group's name (not blank; trimmed).
+    #[schema(required = true, schema_with = group_name_schema)]
+    group_name: Option<String>,
+    /// Free text; left as it is when absent.
+    #[schema(required = false, schema_with = comment_schema)]
+    comment: Option<String>,
+    #[serde(flatten)]
+    #[schema(ignore)]
+    unknown: BTreeMap<String, Value>,
+}
+
+/// The validated edit, handed to [`merge_group_edit`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupEdit {
+    group_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+/// Rename a group or change its comment: `{"groupName", "comment"}`.
+pub fn group_edit(body: &[u8], _args: &Args) -> Result<Vec<u8>, ApiError> {
+    let input: GroupEditInput = read(body)?;
+    let mut p = Problems::default();
+    p.unknown("", &input.unknown);
+    p.text("groupName", input.group_name.as_deref(), true, &NAME_RULE);
+    p.text("comment", input.comment.as_deref(), false, &COMMENT_RULE);
+    p.finish()?;
+    let Some(name) = input.group_name.as_deref() else {
+        return Err(ApiError::Internal(
+            "validated group lost its name".to_owned(),
+        ));
+    };
+    to_vec(&GroupEdit {
+        group_name: name.trim().to_owned(),
+        comment: input.comment,
+    })
+}
+
+/// `POST /bdoc/agreement_group` to edit (api.md A8: `groupId` + `users`, whose list replaces
+/// the previous one).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireGroupEdit<'a> {
+    group_id: i64,
+    group_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'a str>,
+    users: Vec<WireMember>,
+}
+
+/// A8's edit body from the group as read (A10) and the caller's edit: the members are the
+/// current ones, so a rename keeps them; the comment is the caller's, else the current one.
+pub fn merge_group_edit(current: &[u8], edit: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
+    let group: AgreementGroup = serde_json::from_slice(current)
+        .map_err(|e| ApiError::BadGateway(format!("unreadable EDIN group: {e}")))?;
+    let edit: GroupEdit =
+        serde_json::from_slice(edit).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(group_id) = args.int("groupId") else {
+        return Err(ApiError::Internal(
+            "the group edit has no groupId".to_owned(),
+        ));
+    };
+    if group.group_id != group_id {
+        return Err(ApiError::BadGateway(
+            "EDIN answered with another group than the one asked for".to_owned(),
+        ));
+    }
+    to_vec(&WireGroupEdit {
+        group_id,
+        group_name: &edit.group_name,
+        comment: edit.comment.as_deref().or(group.comment.as_deref()),
+        users: group
+            .users
+            .iter()
+            .filter_map(|u| {
+                Some(WireMember {
+                    user_id: u.user_id?,
+                })
+            })
+            .collect(),
+    })
+}

@@ -129,6 +129,21 @@ pub struct EdinCall {
     pub body: Option<JsonBody>,
     /// How the upstream's reply becomes ours.
     pub reply: EdinReply,
+    /// A read made before the write, whose reply the write needs (a read-modify-write).
+    pub read_first: Option<ReadFirst>,
+}
+
+/// A read before an EDIN write: `GET path` with the route's upstream query, then the write's
+/// body is `merge(what was read, the caller's validated body, the path parameters)` and the
+/// write carries no query. For A8's group edit, whose user list replaces the previous one: the
+/// gateway reads the members first so a rename does not remove them. Two callers editing one
+/// group at once can still overwrite each other's change (EDIN has no version to check).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadFirst {
+    /// The upstream path read with GET (the route's upstream query goes here).
+    pub path: &'static str,
+    /// Writes the upstream body from the read reply and the caller's validated body.
+    pub merge: fn(&[u8], &[u8], &Args) -> Result<Vec<u8>, ApiError>,
 }
 
 /// How an EDIN reply becomes ours.

@@ -116,6 +116,7 @@ pub const LIST_PROCESSES: Route = Route {
                 read: codec::read_processes,
                 schema: super::list_of::<codec::model::AgreementProc>,
             }),
+            read_first: None,
         }),
     )
 };
@@ -143,6 +144,7 @@ const fn process_call(status: StatusCode) -> Call {
         path: "/bdoc/agreement_proc",
         body: Some(PROCESS_BODY),
         reply: process_reply(status),
+        read_first: None,
     })
 }
 
@@ -203,6 +205,7 @@ const fn step_call(status: StatusCode) -> Call {
             carrier: Carrier::Body,
         }),
         reply: process_reply(status),
+        read_first: None,
     })
 }
 
@@ -278,6 +281,7 @@ pub const DELETE_STEP: Route = Route {
             path: "/bdoc/agreement_step",
             body: None,
             reply: process_reply(StatusCode::OK),
+            read_first: None,
         }),
     )
 };

@@ -504,3 +504,68 @@ async fn a_status_must_be_active_or_blocked() {
     assert_eq!(p["errors"][0]["allowed"], json!(["active", "blocked"]));
     assert!(app.upstream_calls("/bdoc/agreement_proc").is_empty());
 }
+
+#[tokio::test]
+async fn renaming_a_group_keeps_its_members() {
+    let app = spawn_app().await;
+    let sid = app.demo_sid().await;
+    let seed = app.sandbox.seed();
+    let company = seed.edin_demo_company_id();
+    let group_id = *seed
+        .edin_group_ids(company)
+        .first()
+        .expect("a seeded group");
+    let before = app.sandbox.edin_group(group_id).expect("the group");
+    assert!(!before.user_ids.is_empty(), "the seeded group has members");
+    app.sandbox.clear_journal();
+    let renamed = json_of(
+        call(
+            &app,
+            Method::PUT,
+            &format!("{GROUPS}/{group_id}"),
+            &sid,
+            Some(&json!({"groupName": "Юристи (нова назва)"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(renamed["groupName"], "Юристи (нова назва)");
+    let after = app.sandbox.edin_group(group_id).expect("the group");
+    assert_eq!(after.user_ids, before.user_ids, "no member was removed");
+    assert_eq!(after.comment, before.comment, "an absent comment is kept");
+    // Upstream: the read (A10), then the edit (A8) carrying the current members.
+    let calls = app.upstream_calls("/bdoc/agreement_group");
+    assert_eq!(
+        calls.iter().map(|c| c.method.as_str()).collect::<Vec<_>>(),
+        ["GET", "POST"]
+    );
+    assert_eq!(
+        calls[0].query_param("agreement_group_id"),
+        Some(group_id.to_string().as_str())
+    );
+    assert!(calls[1].raw_query.is_empty());
+    let sent: Value = serde_json::from_slice(&calls[1].body).expect("json");
+    assert_eq!(sent["groupId"], group_id);
+    let sent_users: Vec<i64> = sent["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["userId"].as_i64())
+        .collect();
+    assert_eq!(sent_users, before.user_ids);
+    // A blank name is refused before either call.
+    app.sandbox.clear_journal();
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("{GROUPS}/{group_id}"),
+        &sid,
+        Some(&json!({"groupName": " ", "users": []})),
+    )
+    .await;
+    let mut fields = problem_fields(&problem(r).await);
+    fields.sort();
+    assert_eq!(fields, ["groupName", "users"]);
+    assert!(app.upstream_calls("/bdoc/agreement_group").is_empty());
+}

@@ -7,8 +7,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
 use super::super::{
-    Call, Carrier, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, Route,
-    Target, Verb, list_of, schema_of,
+    Call, Carrier, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, ReadFirst,
+    Route, Target, Verb, list_of, schema_of,
 };
 use super::{PROC_ID, process_reply};
 use crate::edin_codec::groups as codec;
@@ -86,6 +86,7 @@ pub const LIST_GROUPS: Route = Route {
                 read: codec::read_groups,
                 schema: list_of::<AgreementGroup>,
             }),
+            read_first: None,
         }),
     )
 };
@@ -105,6 +106,7 @@ pub const GET_GROUP: Route = Route {
             path: "/bdoc/agreement_group",
             body: None,
             reply: GROUP_REPLY,
+            read_first: None,
         }),
     )
 };
@@ -127,6 +129,11 @@ pub const CREATE_GROUP: Route = Route {
         Link {
             name: "GetGroup",
             to: &GET_GROUP,
+            params: &[("groupId", "$response.body#/groupId")],
+        },
+        Link {
+            name: "UpdateGroup",
+            to: &UPDATE_GROUP,
             params: &[("groupId", "$response.body#/groupId")],
         },
         Link {
@@ -158,6 +165,43 @@ pub const CREATE_GROUP: Route = Route {
                 read: codec::read_group,
                 schema: schema_of::<AgreementGroup>,
             }),
+            read_first: None,
+        }),
+    )
+};
+
+fn group_edit_schema(out: &mut Vec<(String, RefOr<Schema>)>) -> RefOr<Schema> {
+    schema_of::<codec::GroupEditInput>(out)
+}
+
+/// Renames an approval group or changes its comment; its members stay.
+pub const UPDATE_GROUP: Route = Route {
+    summary: "Rename an approval group",
+    description: "Changes a group's name and, when given, its comment. The members stay: EDIN's \
+        edit replaces the member list with the one it is sent, so the gateway reads the group \
+        first and sends its current members along (two edits of one group at the same moment \
+        can still overwrite each other). Set members with the members route.",
+    params: &[GROUP_ID],
+    ..Route::new(
+        "updateEdinAgreementGroup",
+        Verb::Put,
+        "/v1/edin/agreement-groups/{groupId}",
+        // api.md §3 A8: `POST /bdoc/agreement_group` with `groupId` edits, and its `users` (M)
+        // replace the previous ones; A10 (`GET /bdoc/agreement_group?agreement_group_id=`)
+        // reads them first.
+        Call::Edin(EdinCall {
+            method: Verb::Post,
+            path: "/bdoc/agreement_group",
+            body: Some(JsonBody {
+                read: codec::group_edit,
+                schema: group_edit_schema,
+                carrier: Carrier::Body,
+            }),
+            reply: GROUP_REPLY,
+            read_first: Some(ReadFirst {
+                path: "/bdoc/agreement_group",
+                merge: codec::merge_group_edit,
+            }),
         }),
     )
 };
@@ -186,6 +230,7 @@ pub const REPLACE_MEMBERS: Route = Route {
                 carrier: Carrier::Body,
             }),
             reply: GROUP_REPLY,
+            read_first: None,
         }),
     )
 };
@@ -205,6 +250,7 @@ pub const DELETE_GROUP: Route = Route {
             path: "/bdoc/agreement_group",
             body: None,
             reply: EdinReply::NoContent,
+            read_first: None,
         }),
     )
 };
@@ -280,6 +326,7 @@ pub const LIST_DOCUMENT_TYPES: Route = Route {
                 read: codec::read_document_types,
                 schema: list_of::<Document>,
             }),
+            read_first: None,
         }),
     )
 };
@@ -335,6 +382,7 @@ pub const ATTACH_DOCUMENT_TYPE: Route = Route {
             path: "/bdoc/agreement_proc/document",
             body: None,
             reply: process_reply(StatusCode::OK),
+            read_first: None,
         }),
     )
 };
@@ -354,6 +402,7 @@ pub const DETACH_DOCUMENT_TYPE: Route = Route {
             path: "/bdoc/agreement_proc/document",
             body: None,
             reply: process_reply(StatusCode::OK),
+            read_first: None,
         }),
     )
 };
@@ -386,6 +435,7 @@ pub const SET_PROCESS_STATUS: Route = Route {
                 carrier: Carrier::Query(&["status"]),
             }),
             reply: EdinReply::NoContent,
+            read_first: None,
         }),
     )
 };
@@ -404,6 +454,7 @@ pub const DELETE_SESSION: Route = Route {
             path: "/bdoc/logout",
             body: None,
             reply: EdinReply::NoContent,
+            read_first: None,
         }),
     )
 };
