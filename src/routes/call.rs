@@ -143,8 +143,11 @@ pub struct ReadFirst {
     /// The upstream path read with GET (the route's upstream query goes here).
     pub path: &'static str,
     /// Writes the upstream body from the read reply and the caller's validated body.
-    pub merge: fn(&[u8], &[u8], &Args) -> Result<Vec<u8>, ApiError>,
+    pub merge: MergeFn,
 }
+
+/// `merge(what was read, the caller's validated body, the path parameters)` → the write's body.
+pub type MergeFn = fn(&[u8], &[u8], &Args) -> Result<Vec<u8>, ApiError>;
 
 /// How an EDIN reply becomes ours.
 #[derive(Debug, Clone, Copy)]
