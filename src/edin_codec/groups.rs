@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::Object;
 
-use super::input::{COMMENT_RULE, NAME_RULE};
+use super::input::{COMMENT_RULE, NAME_RULE, comment_schema};
 use super::model::{AgreementGroup, Document, Status};
 use super::problems::Problems;
 use super::{read, reply, to_vec};
@@ -25,12 +25,6 @@ fn group_name_schema() -> Object {
     NAME_RULE
         .schema()
         .description(Some("The group's name (not blank; trimmed)."))
-        .build()
-}
-fn comment_schema() -> Object {
-    COMMENT_RULE
-        .schema()
-        .description(Some("Free text."))
         .build()
 }
 

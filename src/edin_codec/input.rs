@@ -59,7 +59,7 @@ fn group_name_schema() -> Object {
         .description(Some("Its name (informational)."))
         .build()
 }
-fn comment_schema() -> Object {
+pub(super) fn comment_schema() -> Object {
     COMMENT_RULE
         .schema()
         .description(Some("Free text."))

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_app}
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -20,7 +20,7 @@ async fn call(
 }
 
 /// The one upstream call made to `path` since the journal was cleared.
-fn only_call(app: &TestApp, path: &str) -> edi_sandbox::JournalEntry {
+pub(crate) fn only_call(app: &TestApp, path: &str) -> edi_sandbox::JournalEntry {
     let mut calls = app.upstream_calls(path);
     assert_eq!(calls.len(), 1, "one call to {path}");
     calls.remove(0)

@@ -6,31 +6,32 @@ use edi_sandbox::EDIN_DEMO_EMAIL;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::edin::{call, only_call};
 use crate::helpers::{TestApp, problem, problem_fields, spawn_app};
 
 const GROUPS: &str = "/v1/edin/agreement-groups";
 const PROCS: &str = "/v1/edin/agreement-procs";
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    sid: &str,
-    body: Option<&Value>,
-) -> reqwest::Response {
-    app.send(method, path, sid, &[], body).await
-}
 
 async fn json_of(r: reqwest::Response, status: u16) -> Value {
     assert_eq!(r.status(), status, "unexpected status");
     r.json().await.expect("json")
 }
 
-/// The one upstream call made to `path` since the journal was cleared.
-fn only_call(app: &TestApp, path: &str) -> edi_sandbox::JournalEntry {
-    let mut calls = app.upstream_calls(path);
-    assert_eq!(calls.len(), 1, "one call to {path}");
-    calls.remove(0)
+/// Creates a process of `company` through the gateway; its id.
+async fn create_process(app: &TestApp, sid: &str, name: &str, company: i64) -> i64 {
+    let process = json_of(
+        call(
+            app,
+            Method::POST,
+            PROCS,
+            sid,
+            Some(&json!({"name": name, "companyId": company})),
+        )
+        .await,
+        201,
+    )
+    .await;
+    process["agreementProcId"].as_i64().expect("id")
 }
 
 #[tokio::test]
@@ -131,19 +132,7 @@ async fn a_new_user_sets_up_an_approval_from_login_to_logout() {
     );
 
     // A process, a document type attached to it, a step with the new group.
-    let process = json_of(
-        call(
-            &app,
-            Method::POST,
-            PROCS,
-            &sid,
-            Some(&json!({"name": "Вхідні акти", "companyId": company})),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let proc_id = process["agreementProcId"].as_i64().expect("id");
+    let proc_id = create_process(&app, &sid, "Вхідні акти", company).await;
     let types = json_of(
         call(
             &app,
@@ -434,19 +423,7 @@ async fn a_dictionary_value_goes_upstream_as_dict_val_id() {
         .into_iter()
         .find_map(|d| seed.edin_dictionary_value_ids(d).first().map(|v| (d, *v)))
         .expect("a document type with a dictionary");
-    let process = json_of(
-        call(
-            &app,
-            Method::POST,
-            PROCS,
-            &sid,
-            Some(&json!({"name": "Зі словником", "companyId": company})),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let proc_id = process["agreementProcId"].as_i64().expect("id");
+    let proc_id = create_process(&app, &sid, "Зі словником", company).await;
     let path = format!("{PROCS}/{proc_id}/document-types/{document_id}?companyId={company}");
     // Without the value EDIN refuses (dict_val_id 0 for a type with a dictionary).
     let r = call(&app, Method::PUT, &path, &sid, None).await;
