@@ -164,6 +164,16 @@ pub const CREATE_PROCESS: Route = Route {
             to: &CREATE_STEP,
             params: &[("procId", "$response.body#/agreementProcId")],
         },
+        Link {
+            name: "SetStatus",
+            to: &groups::SET_PROCESS_STATUS,
+            params: &[("procId", "$response.body#/agreementProcId")],
+        },
+        Link {
+            name: "AttachDocumentType",
+            to: &groups::ATTACH_DOCUMENT_TYPE,
+            params: &[("procId", "$response.body#/agreementProcId")],
+        },
     ],
     ..Route::new(
         "createEdinAgreementProcess",
