@@ -112,15 +112,17 @@ pub struct ProcessInput {
 
 /// A step, as callers add or edit it.
 ///
-/// EDIN's own spelling (api.md §3 A1, §5.1) is accepted too, in place of the names below:
-/// `agreementTaskType` (code `1` approval, `2` signing, `3` notification) for `taskType`,
-/// `agreementExecType` (code `1` all of group, `2` any of group) for `execType` — each code a
-/// string (`"1"`) or a number —, `agreementExecPeriod` for `periodDays`,
-/// `agreementStepPriority` for `priority`, and `groupID` for a group's `groupId`. Its echo
-/// fields are accepted when they agree with the path: `agreementProcId` (the path's `procId`),
-/// `agreementStepId` (the path's `stepId`; only when editing) and `stepNumber` (EDIN numbers
-/// the steps: `0` when adding, any number when editing; never passed on). `null` is the same
-/// as leaving a field out; a field given in both spellings is a `duplicate`.
+/// EDIN's own spelling of a step (its `AgreementStep`) is accepted too, field by field, in
+/// place of the names here: `agreementTaskType` for `taskType` and `agreementExecType` for
+/// `execType`, each as EDIN's code, a string (`"1"`) or a number (task: 1 approval, 2 signing,
+/// 3 notification; exec: 1 all of group, 2 any of group); `agreementExecPeriod` for
+/// `periodDays`; `agreementStepPriority` for `priority`; `groupID` for a group's `groupId`.
+/// Its echo fields are accepted when they agree with the path: `agreementProcId` (the path's
+/// `procId`), `agreementStepId` (the path's `stepId`; editing only) and `stepNumber` (EDIN
+/// numbers the steps: only `0` when adding, any number when editing; never passed on). `null`
+/// is the same as leaving a field out; one field given in both spellings is a 400 `duplicate`.
+// Those names are described, not declared: the schema keeps one spelling and stays closed, so
+// schema-driven fuzzers (schemathesis) never send them; the codec tests cover them.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = edin::StepInput)]
@@ -188,8 +190,8 @@ impl<'de> Deserialize<'de> for Code {
     }
 }
 
-/// An executor group of a step, by id (`groupID`, as api.md §5.2's table spells it, is
-/// accepted for `groupId`).
+/// An executor group of a step, by id (`groupID`, as EDIN's field table spells it, is accepted
+/// for `groupId`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = edin::GroupRef)]
@@ -197,7 +199,7 @@ pub struct GroupRef {
     /// The group's id.
     #[schema(required = true, value_type = i64, minimum = 1)]
     pub(super) group_id: Option<i64>,
-    /// The same, as api.md §5.2's table spells it (the examples spell `groupId`).
+    // The same, as api.md §5.2's table spells it (its examples spell `groupId`).
     #[serde(rename = "groupID")]
     #[schema(ignore)]
     pub(super) group_id_upper: Option<i64>,
