@@ -119,24 +119,52 @@ pub fn process(body: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Create (no `stepId` in the path) or edit a step of the process `procId`.
+///
+/// The body may use EDIN's own spelling (api.md §3 A1, §5.1) instead of ours, field by field:
+/// `agreementTaskType`/`agreementExecType` as codes, `agreementExecPeriod`,
+/// `agreementStepPriority`, `groupID`; and the echo fields `agreementProcId` (must be the
+/// path's `procId`), `agreementStepId` (must be the path's `stepId`; refused when adding) and
+/// `stepNumber`. EDIN numbers the steps itself (api.md §3, domain rules), and both documented
+/// examples send `stepNumber: 0`: adding accepts only `0`, editing accepts any number (an echo of
+/// the step's position, as our replies show it, which the edit cannot change); it is never
+/// passed on from the caller. The same field in both spellings is a `duplicate`.
 pub fn step(body: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
     let input: StepInput = read(body)?;
     let mut p = Problems::default();
     p.unknown("", &input.unknown);
-    let task = p.named(
-        "taskType",
-        input.task_type.as_ref(),
+    let task = kind(
+        &mut p,
+        ("taskType", input.task_type.as_deref()),
+        ("agreementTaskType", input.agreement_task_type.as_ref()),
         TaskType::NAMES,
         TaskType::from_name,
+        TaskType::code,
     );
-    let exec = p.named(
-        "execType",
-        input.exec_type.as_ref(),
+    let exec = kind(
+        &mut p,
+        ("execType", input.exec_type.as_deref()),
+        ("agreementExecType", input.agreement_exec_type.as_ref()),
         ExecType::NAMES,
         ExecType::from_name,
+        ExecType::code,
     );
-    p.non_negative("periodDays", input.period_days);
-    p.non_negative("priority", input.priority);
+    let (field, period_days) = p.spelled(
+        "periodDays",
+        input.period_days,
+        "agreementExecPeriod",
+        input.agreement_exec_period,
+    );
+    p.non_negative(field, period_days);
+    let (field, priority) = p.spelled(
+        "priority",
+        input.priority,
+        "agreementStepPriority",
+        input.agreement_step_priority,
+    );
+    p.non_negative(field, priority);
+    let proc_id = args.int("procId");
+    let step_id = args.int("stepId");
+    echoes(&mut p, &input, proc_id, step_id);
     let groups = p
         .required("agreementGroups", input.agreement_groups.as_ref())
         .map(Vec::as_slice)
@@ -155,18 +183,18 @@ pub fn step(body: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
             format!("at most {MAX_GROUPS} groups per step, got {}", groups.len()),
         );
     }
+    let mut group_ids = Vec::with_capacity(groups.len());
     for (i, g) in groups.iter().enumerate() {
         let at = format!("agreementGroups[{i}].");
         p.unknown(&at, &g.unknown);
-        p.required(&format!("{at}groupId"), g.group_id.as_ref());
-        p.positive(&format!("{at}groupId"), g.group_id);
-        if g.group_id.is_some() && groups[..i].iter().any(|o| o.group_id == g.group_id) {
-            p.push(
-                ProblemCode::Duplicate,
-                format!("{at}groupId"),
-                "the same group twice",
-            );
+        let (ours, theirs) = (format!("{at}groupId"), format!("{at}groupID"));
+        let (field, group_id) = p.spelled(&ours, g.group_id, &theirs, g.group_id_upper);
+        p.required(&ours, group_id.as_ref());
+        p.positive(field, group_id);
+        if group_id.is_some() && group_ids.contains(&group_id) {
+            p.push(ProblemCode::Duplicate, field, "the same group twice");
         }
+        group_ids.push(group_id);
         p.text(
             &format!("{at}groupName"),
             g.group_name.as_deref(),
@@ -175,30 +203,101 @@ pub fn step(body: &[u8], args: &Args) -> Result<Vec<u8>, ApiError> {
         );
     }
     p.finish()?;
-    let (Some(task), Some(exec), Some(proc_id)) = (task, exec, args.int("procId")) else {
+    let (Some(task), Some(exec), Some(proc_id)) = (task, exec, proc_id) else {
         return Err(ApiError::Internal("validated step lost a field".to_owned()));
     };
-    let step_id = args.int("stepId");
     to_vec(&WireStep {
         agreement_step_id: step_id,
         agreement_proc_id: proc_id,
         agreement_task_type: task.code().to_string(),
         agreement_exec_type: exec.code().to_string(),
-        agreement_exec_period: input.period_days,
-        agreement_step_priority: input.priority,
+        agreement_exec_period: period_days,
+        agreement_step_priority: priority,
         // The documented create example sends `stepNumber: 0` (EDIN numbers steps itself); an
         // edit leaves it out rather than risk renumbering.
         step_number: step_id.is_none().then_some(0),
         agreement_groups: groups
             .iter()
-            .filter_map(|g| {
+            .zip(&group_ids)
+            .filter_map(|(g, id)| {
                 Some(WireGroup {
-                    group_id: g.group_id?,
+                    group_id: (*id)?,
                     group_name: g.group_name.as_deref(),
                 })
             })
             .collect(),
     })
+}
+
+/// A step's coded enum, given by our name (`ours`) or by EDIN's code (`theirs`), not both.
+fn kind<T: Copy>(
+    p: &mut Problems,
+    (ours, name): (&str, Option<&str>),
+    (theirs, code): (&str, Option<&input::Code>),
+    names: &[&str],
+    from_name: fn(&str) -> Option<T>,
+    code_of: fn(T) -> i64,
+) -> Option<T> {
+    match (name, code) {
+        (Some(name), code) => {
+            if code.is_some() {
+                p.both(ours, theirs);
+            }
+            p.named(ours, name, names, from_name)
+        }
+        (None, Some(code)) => p.coded(theirs, &code.0, names, from_name, code_of),
+        (None, None) => {
+            p.push(
+                ProblemCode::MissingRequired,
+                ours,
+                format!("required (or EDIN's code as \"{theirs}\")"),
+            );
+            None
+        }
+    }
+}
+
+/// The ids a body in EDIN's spelling repeats from the path, and its `stepNumber` (see `step`).
+fn echoes(p: &mut Problems, input: &StepInput, proc_id: Option<i64>, step_id: Option<i64>) {
+    if let Some(given) = input.agreement_proc_id {
+        if Some(given) != proc_id {
+            p.push(
+                ProblemCode::OutOfRange,
+                "agreementProcId",
+                format!("must be the path's procId{}, got {given}", shown(proc_id)),
+            );
+        }
+    }
+    match (input.agreement_step_id, step_id) {
+        (Some(_), None) => p.push(
+            ProblemCode::UnknownField,
+            "agreementStepId",
+            "not accepted when adding a step (EDIN gives the id; to edit a step, PUT it at \
+             .../steps/{stepId})",
+        ),
+        (Some(given), Some(path)) if given != path => p.push(
+            ProblemCode::OutOfRange,
+            "agreementStepId",
+            format!("must be the path's stepId ({path}), got {given}"),
+        ),
+        _ => {}
+    }
+    match (input.step_number, step_id) {
+        (Some(n), None) if n != 0 => p.push(
+            ProblemCode::OutOfRange,
+            "stepNumber",
+            format!(
+                "EDIN numbers the steps itself: only 0 (as its examples send) when adding a \
+                 step, got {n}; order steps with priority"
+            ),
+        ),
+        (n, Some(_)) => p.non_negative("stepNumber", n),
+        _ => {}
+    }
+}
+
+fn shown(id: Option<i64>) -> String {
+    id.map(|id| format!(" ({id})")).unwrap_or_default()
 }
 
 /// Reads an upstream reply as `T` and writes it in our JSON; anything that does not fit is a 502.

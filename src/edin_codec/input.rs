@@ -111,6 +111,18 @@ pub struct ProcessInput {
 }
 
 /// A step, as callers add or edit it.
+///
+/// EDIN's own spelling of a step (its `AgreementStep`) is accepted too, field by field, in
+/// place of the names here: `agreementTaskType` for `taskType` and `agreementExecType` for
+/// `execType`, each as EDIN's code, a string (`"1"`) or a number (task: 1 approval, 2 signing,
+/// 3 notification; exec: 1 all of group, 2 any of group); `agreementExecPeriod` for
+/// `periodDays`; `agreementStepPriority` for `priority`; `groupID` for a group's `groupId`.
+/// Its echo fields are accepted when they agree with the path: `agreementProcId` (the path's
+/// `procId`), `agreementStepId` (the path's `stepId`; editing only) and `stepNumber` (EDIN
+/// numbers the steps: only `0` when adding, any number when editing; never passed on). `null`
+/// is the same as leaving a field out; one field given in both spellings is a 400 `duplicate`.
+// Those names are described, not declared: the schema keeps one spelling and stays closed, so
+// schema-driven fuzzers (schemathesis) never send them; the codec tests cover them.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = edin::StepInput)]
@@ -130,12 +142,56 @@ pub struct StepInput {
     /// The executor groups, 1 to 5.
     #[schema(required = true, schema_with = groups_schema)]
     pub(super) agreement_groups: Option<Vec<GroupRef>>,
+    // EDIN's spelling (api.md §5.1): accepted, not documented as properties (the schema keeps
+    // one spelling; the description above lists these).
+    #[schema(ignore)]
+    pub(super) agreement_task_type: Option<Code>,
+    #[schema(ignore)]
+    pub(super) agreement_exec_type: Option<Code>,
+    #[schema(ignore)]
+    pub(super) agreement_exec_period: Option<i64>,
+    #[schema(ignore)]
+    pub(super) agreement_step_priority: Option<i64>,
+    #[schema(ignore)]
+    pub(super) agreement_proc_id: Option<i64>,
+    #[schema(ignore)]
+    pub(super) agreement_step_id: Option<i64>,
+    #[schema(ignore)]
+    pub(super) step_number: Option<i64>,
     #[serde(flatten)]
     #[schema(ignore)]
     pub(super) unknown: BTreeMap<String, Value>,
 }
 
-/// An executor group of a step, by id.
+/// One of EDIN's numeric codes as the caller sent it, `"1"` or `1`, kept as its decimal text
+/// (`"01"` stays `"01"` and is then no code at all).
+#[derive(Debug)]
+pub(super) struct Code(pub(super) String);
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Code;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a code, as a string (\"1\") or an integer (1)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Code, E> {
+                Ok(Code(v.to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Code, E> {
+                Ok(Code(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Code, E> {
+                Ok(Code(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// An executor group of a step, by id (`groupID`, as EDIN's field table spells it, is accepted
+/// for `groupId`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = edin::GroupRef)]
@@ -143,6 +199,10 @@ pub struct GroupRef {
     /// The group's id.
     #[schema(required = true, value_type = i64, minimum = 1)]
     pub(super) group_id: Option<i64>,
+    // The same, as api.md §5.2's table spells it (its examples spell `groupId`).
+    #[serde(rename = "groupID")]
+    #[schema(ignore)]
+    pub(super) group_id_upper: Option<i64>,
     /// Its name (informational).
     #[schema(required = false, schema_with = group_name_schema)]
     pub(super) group_name: Option<String>,

@@ -90,14 +90,14 @@ impl Problems {
         }
     }
 
+    /// Checks a value's JSON name against the enum's `names`; an unknown one lists them.
     pub(super) fn named<T>(
         &mut self,
         field: &str,
-        value: Option<&String>,
+        value: &str,
         names: &[&str],
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
-        let value = self.required(field, value)?;
         let parsed = parse(value);
         if parsed.is_none() {
             self.0.push(FieldProblem {
@@ -108,6 +108,63 @@ impl Problems {
             });
         }
         parsed
+    }
+
+    /// Checks an upstream code (`"1"` or `1`) against the codes of the enum whose JSON names
+    /// are `names`; an unknown one lists the codes allowed.
+    pub(super) fn coded<T: Copy>(
+        &mut self,
+        field: &str,
+        value: &str,
+        names: &[&str],
+        from_name: fn(&str) -> Option<T>,
+        code: fn(T) -> i64,
+    ) -> Option<T> {
+        let all = names.iter().filter_map(|n| from_name(n));
+        let found = all.clone().find(|v| code(*v).to_string() == value);
+        if found.is_none() {
+            self.0.push(FieldProblem {
+                field: field.to_owned(),
+                code: ProblemCode::UnknownEnumValue,
+                detail: format!("unknown code {value:?}"),
+                allowed: Some(all.map(|v| code(v).to_string()).collect()),
+            });
+        }
+        found
+    }
+
+    /// One field the caller may spell our way (`ours`) or EDIN's (`theirs`): the name used and
+    /// the value given, or a `duplicate` naming both when both are given (`null` counts as not
+    /// given). The value is then ours, so that its own checks still run.
+    pub(super) fn spelled<'a, T>(
+        &mut self,
+        ours: &'a str,
+        our_value: Option<T>,
+        theirs: &'a str,
+        their_value: Option<T>,
+    ) -> (&'a str, Option<T>) {
+        match (our_value, their_value) {
+            (Some(v), Some(_)) => {
+                self.both(ours, theirs);
+                (ours, Some(v))
+            }
+            (None, Some(v)) => (theirs, Some(v)),
+            (v, None) => (ours, v),
+        }
+    }
+
+    /// The problem of a field given both as `ours` and as `theirs`.
+    pub(super) fn both(&mut self, ours: &str, theirs: &str) {
+        let name = |f: &str| f.rsplit('.').next().unwrap_or(f).to_owned();
+        self.push(
+            ProblemCode::Duplicate,
+            ours,
+            format!(
+                "given twice, as \"{}\" and as \"{}\" (either spelling, but only once)",
+                name(ours),
+                name(theirs)
+            ),
+        );
     }
 
     pub(super) fn finish(self) -> Result<(), ApiError> {
