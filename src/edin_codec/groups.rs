@@ -201,12 +201,9 @@ pub fn status(body: &[u8], _args: &Args) -> Result<Vec<u8>, ApiError> {
     let input: StatusInput = read(body)?;
     let mut p = Problems::default();
     p.unknown("", &input.unknown);
-    let status = p.named(
-        "status",
-        input.status.as_ref(),
-        Status::NAMES,
-        Status::from_name,
-    );
+    let status = p
+        .required("status", input.status.as_ref())
+        .and_then(|v| p.named("status", v, Status::NAMES, Status::from_name));
     p.finish()?;
     let Some(status) = status else {
         return Err(ApiError::Internal(
