@@ -28,6 +28,19 @@ pub const PROC_ID: Param = Param {
     description: "The approval process's id (`agreementProcId`).",
 };
 
+/// A company filter (`company_id`).
+pub(super) const COMPANY_ID: Param = Param {
+    name: "companyId",
+    location: In::Query,
+    kind: ParamKind::Int {
+        min: 1,
+        max: i64::MAX,
+    },
+    required: false,
+    upstream: Target::Query("company_id"),
+    description: "Only those of this company.",
+};
+
 /// The step in the path.
 pub const STEP_ID: Param = Param {
     name: "stepId",
@@ -67,15 +80,8 @@ pub const LIST_PROCESSES: Route = Route {
         the write routes has them.",
     params: &[
         Param {
-            name: "companyId",
-            location: In::Query,
-            kind: ParamKind::Int {
-                min: 1,
-                max: i64::MAX,
-            },
-            required: false,
-            upstream: Target::Query("company_id"),
             description: "Only processes of this company.",
+            ..COMPANY_ID
         },
         Param {
             name: "search",

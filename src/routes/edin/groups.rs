@@ -10,22 +10,9 @@ use super::super::{
     Call, Carrier, EdinCall, EdinReply, In, JsonBody, JsonReply, Link, Param, ParamKind, ReadFirst,
     Route, Target, Verb, list_of, schema_of,
 };
-use super::{PROC_ID, process_reply};
+use super::{COMPANY_ID, PROC_ID, process_reply};
 use crate::edin_codec::groups as codec;
 use crate::edin_codec::model::{AgreementGroup, Document};
-
-/// A company filter (`company_id`).
-const COMPANY_ID: Param = Param {
-    name: "companyId",
-    location: In::Query,
-    kind: ParamKind::Int {
-        min: 1,
-        max: i64::MAX,
-    },
-    required: false,
-    upstream: Target::Query("company_id"),
-    description: "Only those of this company.",
-};
 
 /// The group in the path; upstream as `agreement_group_id` (A10, A12).
 const GROUP_ID: Param = Param {
