@@ -117,11 +117,20 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     );
     let edin_company = seed.edin_demo_company_id();
     let edin_groups = url(base, &edin::groups::LIST_GROUPS, &[]);
+    let edin_group_id = edin_group.to_string();
     let edin_group_members = url(
         base,
         &edin::groups::REPLACE_MEMBERS,
-        &[("groupId", "GROUP_ID")],
+        &[("groupId", &edin_group_id)],
     );
+    // A document type with no dictionary that no process has yet.
+    let document_type = seed
+        .edin_document_type_ids(edin_company)
+        .into_iter()
+        .rev()
+        .find(|d| seed.edin_dictionary_value_ids(*d).is_empty())
+        .unwrap_or_default()
+        .to_string();
     let edin_user = seed
         .edin_user_id(edi_sandbox::EDIN_DEMO_EMAIL)
         .unwrap_or_default();
@@ -130,9 +139,19 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
         base,
         &edin::groups::ATTACH_DOCUMENT_TYPE,
         &[
-            ("procId", "PROC_ID"),
-            ("documentTypeId", "DOCUMENT_TYPE_ID"),
+            ("procId", &edin_proc_id),
+            ("documentTypeId", &document_type),
         ],
+    );
+    let edin_group_url = url(
+        base,
+        &edin::groups::GET_GROUP,
+        &[("groupId", &edin_group_id)],
+    );
+    let edin_status = url(
+        base,
+        &edin::groups::SET_PROCESS_STATUS,
+        &[("procId", &edin_proc_id)],
     );
     let edin_logout = url(base, &edin::groups::DELETE_SESSION, &[]);
     let login = edi_sandbox::DEMO_LOGIN;
@@ -175,12 +194,23 @@ curl -s -X PUT '{step}' -H "authorization: Bearer $SID" -H 'content-type: applic
 curl -s -X DELETE '{step}' -H "authorization: Bearer $SID"
 
 # 8. Groups (the executors a step names): list, create one, set its members (the list replaces
-#    the previous one), find a document type, attach it to a new process (PROC_ID from its reply):
+#    the previous one), find a document type, attach it to a process and detach it again:
 curl -s '{edin_groups}?companyId={edin_company}' -H "authorization: Bearer $SID"
 curl -s -X POST '{edin_groups}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"companyId":{edin_company},"groupName":"Бухгалтерія"}}'
 curl -s -X PUT '{edin_group_members}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"users":[{{"userId":{edin_user}}}]}}'
 curl -s '{document_types}?companyId={edin_company}&limit=5' -H "authorization: Bearer $SID"
 curl -s -X PUT '{attach}?companyId={edin_company}' -H "authorization: Bearer $SID"
+curl -s -X DELETE '{attach}?companyId={edin_company}' -H "authorization: Bearer $SID"
+
+#    One group, renamed (its members stay); deleting it is a 409 while a step uses it (204 once
+#    none does):
+curl -s '{edin_group_url}' -H "authorization: Bearer $SID"
+curl -s -X PUT '{edin_group_url}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"groupName":"Бухгалтерія і склад"}}'
+curl -si -X DELETE '{edin_group_url}' -H "authorization: Bearer $SID"
+
+#    Block a process, then make it usable again (204 each):
+curl -si -X PUT '{edin_status}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"status":"blocked"}}'
+curl -si -X PUT '{edin_status}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"status":"active"}}'
 
 # 9. Log out (204); the session id is dead afterwards:
 curl -si -X DELETE '{edin_logout}' -H "authorization: Bearer $SID"

@@ -114,9 +114,9 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
-        (Call::EdinLogin, Payload::Empty | Payload::Bytes(_) | Payload::Query(_)) => Err(
-            UpstreamError::Unusable("the login has no credentials".to_owned()),
-        ),
+        (Call::EdinLogin, Payload::Empty | Payload::Bytes(_)) => Err(UpstreamError::Unusable(
+            "the login has no credentials".to_owned(),
+        )),
     }
 }
 
@@ -148,16 +148,8 @@ async fn prepare(
         query.push((name, key.clone()));
     }
     let payload = match route.body() {
-        Some(kind) => read_body(state, kind, &args, &parts.headers, body).await?,
+        Some(kind) => read_body(state, kind, &args, &mut query, &parts.headers, body).await?,
         None => Payload::Empty,
-    };
-    // A body whose content goes upstream as query parameters (`Carrier::Query`).
-    let payload = match payload {
-        Payload::Query(pairs) => {
-            query.extend(pairs);
-            Payload::Empty
-        }
-        other => other,
     };
     let exchange = Exchange {
         route,
@@ -309,11 +301,13 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
 
 /// Reads the caller's body and turns it into the upstream's: bounded first (413), then
 /// transcoded to protobuf (Diadoc, the route's item cap checked first), re-spelt by the route's
-/// codec (EDIN), or read into typed credentials (EDIN's login).
+/// codec (EDIN), or read into typed credentials (EDIN's login). A body whose content goes
+/// upstream as query parameters (`Carrier::Query`) is added to `query` and leaves no payload.
 async fn read_body(
     state: &AppState,
     kind: BodyKind,
     args: &Args,
+    query: &mut Vec<(&'static str, String)>,
     headers: &HeaderMap,
     body: AxumBody,
 ) -> Result<Payload, ApiError> {
@@ -335,14 +329,13 @@ async fn read_body(
             Carrier::Body => Ok(Payload::Bytes(Bytes::from((json.read)(&bytes, args)?))),
             Carrier::Query(names) => {
                 let pairs = (json.read)(&bytes, args)?;
-                let mut query = Vec::new();
                 for (name, value) in url::form_urlencoded::parse(&pairs) {
                     let name = names.iter().find(|n| **n == name).copied().ok_or_else(|| {
                         ApiError::Internal(format!("the codec wrote an undeclared query {name}"))
                     })?;
                     query.push((name, value.into_owned()));
                 }
-                Ok(Payload::Query(query))
+                Ok(Payload::Empty)
             }
         },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),

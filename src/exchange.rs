@@ -39,9 +39,6 @@ pub(crate) enum Payload {
     Bytes(Bytes),
     /// EDIN's login credentials, typed (the login call sends them as two form-data calls).
     Login(Login),
-    /// Pairs for the upstream query (`Carrier::Query`); moved into the query while the exchange
-    /// is built, so a finished exchange never holds it.
-    Query(Vec<(&'static str, String)>),
 }
 
 impl Payload {
@@ -49,7 +46,7 @@ impl Payload {
     pub(crate) fn bytes(&self) -> Option<&Bytes> {
         match self {
             Self::Bytes(b) => Some(b),
-            Self::Empty | Self::Login(_) | Self::Query(_) => None,
+            Self::Empty | Self::Login(_) => None,
         }
     }
 }

@@ -27,7 +27,7 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
     }
 
     // Path placeholders are exactly the path parameters, each required.
-    let placeholders = placeholders(route.path);
+    let placeholders = placeholders_of(route.path);
     for name in &placeholders {
         if !route
             .params
@@ -253,11 +253,7 @@ fn message(pool: &DescriptorPool, name: &str) -> Option<MessageDescriptor> {
     pool.get_message_by_name(name)
 }
 
-/// `{name}` placeholders of an axum path.
-fn placeholders(path: &str) -> Vec<&str> {
-    placeholders_of(path)
-}
-
+/// `{name}` placeholders of an axum path or a file name.
 fn placeholders_of(text: &str) -> Vec<&str> {
     text.split('{')
         .skip(1)

@@ -17,6 +17,14 @@ async fn json_of(r: reqwest::Response, status: u16) -> Value {
     r.json().await.expect("json")
 }
 
+/// A gateway and sandbox, the demo user's EDIN session, and the demo company.
+async fn logged_in() -> (TestApp, String, i64) {
+    let app = spawn_app().await;
+    let sid = app.demo_sid().await;
+    let company = app.sandbox.seed().edin_demo_company_id();
+    (app, sid, company)
+}
+
 /// Creates a process of `company` through the gateway; its id.
 async fn create_process(app: &TestApp, sid: &str, name: &str, company: i64) -> i64 {
     let process = json_of(
@@ -272,9 +280,7 @@ async fn a_new_user_sets_up_an_approval_from_login_to_logout() {
 
 #[tokio::test]
 async fn an_unused_group_is_deleted_with_204() {
-    let app = spawn_app().await;
-    let sid = app.demo_sid().await;
-    let company = app.sandbox.seed().edin_demo_company_id();
+    let (app, sid, company) = logged_in().await;
     let group = json_of(
         call(
             &app,
@@ -364,9 +370,7 @@ async fn group_bodies_are_checked_before_any_upstream_call() {
 
 #[tokio::test]
 async fn document_types_page_by_offset_and_name_their_codes() {
-    let app = spawn_app().await;
-    let sid = app.demo_sid().await;
-    let company = app.sandbox.seed().edin_demo_company_id();
+    let (app, sid, company) = logged_in().await;
     let first = json_of(
         call(
             &app,
