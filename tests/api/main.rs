@@ -6,6 +6,7 @@ mod counteragents;
 mod docflows;
 mod documents;
 mod edin;
+mod edin_documented;
 mod edin_groups;
 mod errors;
 mod openapi;

@@ -166,6 +166,11 @@ impl SandboxHandle {
             .collect()
     }
 
+    /// Every EDIN approval process as it is now, of every company, in creation order.
+    pub fn edin_processes(&self) -> Vec<Process> {
+        self.shared.lock().edin.procs.list.clone()
+    }
+
     /// The EDIN approval process `id` as it is now (steps, status, attached document types);
     /// `None` when there is none.
     pub fn edin_process(&self, id: i64) -> Option<Process> {

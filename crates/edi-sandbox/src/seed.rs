@@ -291,6 +291,11 @@ impl Seed {
             .collect()
     }
 
+    /// Every EDIN document type of the seed, of every company, in seed order.
+    pub fn edin_document_types(&self) -> &[edin::DocumentType] {
+        &self.edin.document_types
+    }
+
     /// The ids of the values of the dictionary bound to EDIN document type `document_id`, in
     /// order: what A6/A7 take as `dict_val_id`. Empty when the type has no dictionary (A6 then
     /// takes `dict_val_id=0`) or does not exist.

@@ -16,38 +16,17 @@ fn wire(body: &[u8], args: &Args) -> Value {
     serde_json::from_slice(&step(body, args).expect("valid")).expect("json")
 }
 
-/// The create example of EDIN's `PostAgreementStep` page (api.md §3 A1, source S2), pasted as
-/// printed, tabs and all.
-const CREATE_EXAMPLE: &str = r#"    {
-	  "agreementProcId": 119,
-	  "stepNumber": 0,
-	  "agreementTaskType": "1",
-	  "agreementExecType": "1",
-	  "agreementExecPeriod": null,
-	  "agreementStepPriority": null,
-	  "agreementGroups": [
-	    {
-	      "groupId": 136,
-	      "groupName": "Группа - 2 "
-	    }
-	  ]
-	}"#;
+/// The create example of EDIN's `PostAgreementStep` page (api.md §3 A1, source S2), as printed,
+/// tabs and all (vendored in reference/edin/examples).
+const CREATE_EXAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/reference/edin/examples/PostAgreementStep-create.json"
+));
 /// The edit example of the same page, as printed.
-const EDIT_EXAMPLE: &str = r#"	{
-	  "agreementProcId": 119,
-	  "stepNumber": 0,
-	  "agreementStepId": 477,
-	  "agreementTaskType": "1",
-	  "agreementExecType": "1",
-	  "agreementExecPeriod": null,
-	  "agreementStepPriority": null,
-	  "agreementGroups": [
-	    {
-	      "groupId": 136,
-	      "groupName": "Группа - 2 "
-	    }
-	  ]
-	}"#;
+const EDIT_EXAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/reference/edin/examples/PostAgreementStep-edit.json"
+));
 /// The same step in our spelling.
 const CANONICAL: &str = r#"{"taskType":"approval","execType":"allOfGroup",
     "agreementGroups":[{"groupId":136,"groupName":"Группа - 2 "}]}"#;

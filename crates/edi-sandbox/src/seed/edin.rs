@@ -16,9 +16,13 @@
 //! Approval groups of ТОВ «Ромашка-Україна»: «Бухгалтерія» (520101), «Юридичний відділ»
 //! (520102), «Керівництво» (520103); of ПрАТ «Дніпровський млин»: «Склад» (520111); of
 //! ТОВ «Карпатські джерела»: «Відділ продажів» (520201). Every group has members.
+//! EDIN's own `PostAgreementStep` examples (reference/edin/examples) name process 119, step 477
+//! and group 136 («Группа - 2 »): they exist in ТОВ «Ромашка-Україна», so the examples can be
+//! posted as printed.
 //! Processes: «Погодження договорів постачання» (730001, active, two steps, one document type),
 //! «Погодження актів виконаних робіт» (730002, blocked), «Погодження видаткових накладних»
-//! (730003, ПрАТ «Дніпровський млин»), «Погодження рахунків» (730004, the other user's).
+//! (730003, ПрАТ «Дніпровський млин»), «Погодження рахунків» (730004, the other user's),
+//! «Приклад із документації EDIN» (119, one step 477 with group 136).
 //!
 //! Document types (`GET /bdoc/document_types`):
 //!

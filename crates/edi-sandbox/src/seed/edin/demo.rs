@@ -69,6 +69,10 @@ type UserRow = (
 );
 
 const ROMASHKA: i64 = 104_201;
+/// The ids EDIN's `PostAgreementStep` examples name (reference/edin/examples).
+const DOCS_EXAMPLE_PROCESS: i64 = 119;
+const DOCS_EXAMPLE_STEP: i64 = 477;
+const DOCS_EXAMPLE_GROUP: i64 = 136;
 const MLYN: i64 = 104_202;
 const KARPATY: i64 = 104_305;
 
@@ -247,6 +251,15 @@ pub(crate) fn demo() -> EdinSeed {
             &[310_001],
         ),
         group(520_111, MLYN, "Склад", Some("Завідувач складу"), &[310_001]),
+        // The group of EDIN's `PostAgreementStep` examples (reference/edin/examples), name as
+        // printed, trailing space and all.
+        group(
+            DOCS_EXAMPLE_GROUP,
+            ROMASHKA,
+            "Группа - 2 ",
+            None,
+            &[310_002],
+        ),
         group(520_201, KARPATY, "Відділ продажів", None, &[310_011]),
     ];
     let process = |proc_id, company_id, name: &str, comment: Option<&str>, status| Process {
@@ -287,6 +300,23 @@ pub(crate) fn demo() -> EdinSeed {
         document_id: 910_001,
         dictionary_value_id: None,
     }];
+    // The process and step that EDIN's `PostAgreementStep` examples name, so the examples can
+    // be posted as printed (reference/edin/examples).
+    let mut docs_example = process(
+        DOCS_EXAMPLE_PROCESS,
+        ROMASHKA,
+        "Приклад із документації EDIN",
+        Some("Процес і крок, які названо в прикладах PostAgreementStep"),
+        1,
+    );
+    docs_example.steps = vec![Step {
+        step_id: DOCS_EXAMPLE_STEP,
+        task_type: 1,
+        exec_type: 1,
+        exec_period: 0,
+        priority: 0,
+        group_ids: vec![DOCS_EXAMPLE_GROUP],
+    }];
     let processes = vec![
         supply,
         process(
@@ -304,6 +334,7 @@ pub(crate) fn demo() -> EdinSeed {
             1,
         ),
         process(730_004, KARPATY, "Погодження рахунків", None, 1),
+        docs_example,
     ];
     EdinSeed {
         companies,

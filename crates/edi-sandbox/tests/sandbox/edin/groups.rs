@@ -52,8 +52,8 @@ async fn the_group_list_filters_by_company_name_and_limit() {
     assert_eq!(status, 200, "{all}");
     assert_eq!(
         ids(&all, "groupId"),
-        [520_101, 520_102, 520_103, 520_111],
-        "the demo user's two companies, in seed order"
+        [520_101, 520_102, 520_103, 520_111, 136],
+        "the demo user's two companies, in seed order (136: the docs' example group)"
     );
     let first = &all[0];
     assert_eq!(
@@ -78,7 +78,7 @@ async fn the_group_list_filters_by_company_name_and_limit() {
         (&[("limit", "2")], &[520_101, 520_102]),
         (
             &[("company_id", "104201"), ("limit", "30")],
-            &[520_101, 520_102, 520_103],
+            &[520_101, 520_102, 520_103, 136],
         ),
     ];
     for (query, expected) in cases {
@@ -208,7 +208,7 @@ async fn groups_are_created_and_an_edit_replaces_the_user_list() {
     let (_, all) = list_groups(&up, &sid, &[("company_id", "104201")]).await;
     assert_eq!(
         ids(&all, "groupId"),
-        [520_101, 520_102, 520_103, 520_202, 520_203]
+        [520_101, 520_102, 520_103, 136, 520_202, 520_203]
     );
     let (_, one) = get_group(&up, &sid, &[("agreement_group_id", "520203")]).await;
     assert_eq!(user_ids(&one), [310_004]);
@@ -217,9 +217,9 @@ async fn groups_are_created_and_an_edit_replaces_the_user_list() {
         (g.name.as_str(), g.user_ids.len()),
         ("Логістика і склад", 0)
     );
-    assert_eq!(up.sb.edin_groups(104_201).len(), 5);
+    assert_eq!(up.sb.edin_groups(104_201).len(), 6);
     // The seed is what the sandbox started with.
-    assert_eq!(up.sb.seed().edin_group_ids(104_201).len(), 3);
+    assert_eq!(up.sb.seed().edin_group_ids(104_201).len(), 4);
 }
 
 #[tokio::test]
@@ -330,7 +330,7 @@ async fn group_bodies_are_validated() {
         .expect("request");
     assert_eq!(reply(r).await.0, 400);
     // Nothing changed.
-    assert_eq!(up.sb.edin_groups(104_201).len(), 3);
+    assert_eq!(up.sb.edin_groups(104_201).len(), 4);
     assert_eq!(
         up.sb.edin_group(520_101).expect("seeded").user_ids,
         [310_003, 310_005]
@@ -461,7 +461,7 @@ async fn deleting_a_group_a_step_uses_is_409_until_the_step_is_gone() {
     let (status, _) = get_group(&up, &sid, &[("agreement_group_id", "520101")]).await;
     assert_eq!(status, 404);
     let (_, all) = list_groups(&up, &sid, &[("company_id", "104201")]).await;
-    assert_eq!(ids(&all, "groupId"), [520_102, 520_103]);
+    assert_eq!(ids(&all, "groupId"), [520_102, 520_103, 136]);
     assert!(up.sb.edin_group(520_101).is_none());
     // A step can no longer name it.
     let (status, _) = save_step(

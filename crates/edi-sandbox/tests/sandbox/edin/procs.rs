@@ -15,7 +15,10 @@ async fn the_process_list_filters_by_company_name_status_and_limit() {
     let seed = up.sb.seed();
     let (status, all) = list(&up, &sid, &[]).await;
     assert_eq!(status, 200);
-    assert_eq!(ids(&all, "agreementProcId"), [730_001, 730_002, 730_003]);
+    assert_eq!(
+        ids(&all, "agreementProcId"),
+        [730_001, 730_002, 730_003, 119]
+    );
     let first = &all[0];
     assert_eq!(first["name"], "Погодження договорів постачання");
     assert_eq!(first["companyId"], seed.edin_demo_company_id());
@@ -178,7 +181,7 @@ async fn an_options_request_blocks_and_unblocks_a_process() {
     .await;
     assert_eq!(p["status"], 1);
     let (_, active) = list(&up, &sid, &[("status", "1")]).await;
-    assert_eq!(ids(&active, "agreementProcId"), [730_002, 730_003]);
+    assert_eq!(ids(&active, "agreementProcId"), [730_002, 730_003, 119]);
 
     let cases: [(Query, u16, &str); 6] = [
         (

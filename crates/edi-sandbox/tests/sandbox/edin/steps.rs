@@ -14,7 +14,7 @@ async fn steps_take_the_documented_example_shape_and_answer_in_numbers() {
     let seed = up.sb.seed();
     let proc_id = seed.edin_process_id();
     let groups = seed.edin_group_ids(seed.edin_demo_company_id());
-    assert_eq!(groups, [520_101, 520_102, 520_103]);
+    assert_eq!(groups, [520_101, 520_102, 520_103, 136]);
     // As api.md §5.1's example sends it: types as strings, nulls, stepNumber 0, groupId only.
     let (status, p) = save_step(
         &up,
