@@ -70,7 +70,12 @@ fn groups_schema() -> Array {
         .items(Ref::from_schema_name(<GroupRef as utoipa::ToSchema>::name()))
         .min_items(Some(1))
         .max_items(Some(MAX_GROUPS))
-        .description(Some(format!("The executor groups, 1 to {MAX_GROUPS}.")))
+        // The gateway refuses a group named twice (by `groupId`, whatever else the items
+        // carry); `uniqueItems` says as much of it as JSON Schema can.
+        .unique_items(true)
+        .description(Some(format!(
+            "The executor groups, 1 to {MAX_GROUPS}, each once (a repeated `groupId` is a 400 `duplicate`)."
+        )))
         .build()
 }
 

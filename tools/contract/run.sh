@@ -68,35 +68,14 @@ DIADOC=$(curl -sf -X POST "$BASE/v1/diadoc/sessions" -H 'content-type: applicati
 EDIN=$(curl -sf -X POST "$BASE/v1/edin/sessions" -H 'content-type: application/json' \
   -d '{"email":"demo@example.com","password":"demo"}' | token)
 
-# The demo's EDIN ids: generated ids are almost never the caller's, so schemathesis would only
-# ever see 403/404 on create, and its stateful phase (which follows the document's links from a
-# created process or group) would have no real id to follow. Every `companyId` (query and body),
-# a step's group ids and the document type id are drawn from the demo's own.
-curl -sf "$BASE/v1/edin/agreement-groups" -H "authorization: Bearer $EDIN" >"$OUT/edin-groups.json"
-curl -sf "$BASE/v1/edin/document-types?useType=internal&active=true" -H "authorization: Bearer $EDIN" \
-  >"$OUT/edin-document-types.json"
-python3 - "$OUT" <<'PY' >"$OUT/schemathesis-edin.toml"
-import json, sys
-out = sys.argv[1]
-groups = json.load(open(f"{out}/edin-groups.json"))
-company = groups[0]["companyId"]
-group_ids = [g["groupId"] for g in groups if g.get("companyId") == company]
-types = json.load(open(f"{out}/edin-document-types.json"))
-free = [t["documentId"] for t in types if t.get("companyId", company) == company and not t.get("dictionary")]
-print(f"""[dictionaries.companies]
-values = [{company}]
-
-[dictionaries.groups]
-values = {json.dumps(group_ids)}
-
-[parameters]
-"query.companyId" = {company}
-"body.companyId" = {{ dictionary = "companies" }}
-"body.agreementGroups[*].groupId" = {{ dictionary = "groups" }}
-"path.documentTypeId" = {free[0] if free else 1}
-""")
-PY
-: >"$OUT/schemathesis-diadoc.toml"
+# Real ids for schemathesis. Generated ids are almost never the caller's, so it would only ever
+# see 403/404 and warn of "missing test data". tools/contract/fixtures.py finds the demo's ids
+# (companies, groups, a box and a document) and creates, through the gateway, the objects the
+# per-id operations need: a process with a document type attached and two steps (one to edit,
+# one to delete). It writes one config per tag; operations that use an id get it by name, so a
+# DELETE of one step never leaves the edit of another without data. The stateful phase follows
+# the document's links from created processes and groups on top of that.
+python3 tools/contract/fixtures.py "$BASE" "$DIADOC" "$EDIN" "$OUT"
 
 # --- 2. schemathesis ----------------------------------------------------------------------
 # One pass per upstream, each with its own bearer token. The EDIN logout is left out: it ends
