@@ -173,6 +173,21 @@ pub struct DiadocCall {
     pub reply: DiadocReply,
 }
 
+impl DiadocCall {
+    /// A call with the defaults: no fixed query and no body. Write an entry as
+    /// `DiadocCall { body: …, ..DiadocCall::new(method, path, reply) }`, so a field added later
+    /// gets its default here instead of in every entry.
+    pub const fn new(method: Verb, path: &'static str, reply: DiadocReply) -> Self {
+        Self {
+            method,
+            path,
+            fixed_query: &[],
+            body: None,
+            reply,
+        }
+    }
+}
+
 /// How a Diadoc reply becomes ours. Every variant that reads a protobuf reply names its message.
 #[derive(Debug, Clone, Copy)]
 pub enum DiadocReply {
