@@ -230,6 +230,11 @@ fn box_of_org_faults(route: &Route, call: &super::DiadocCall, fault: &mut impl F
             ));
         }
     }
+    if route.polling != Polling::None {
+        // The polling key is the upstream query (`keys::poll_key`), which the box is added to
+        // only when the call is sent: two organizations would share one polling loop.
+        fault("a box lookup is not supported on a long request (Polling)".to_owned());
+    }
     let sent_twice = route.params.iter().any(
         |p| matches!(p.upstream, Target::Query(n) | Target::QueryOr(n, _) if n == lookup.fills),
     ) || call.fixed_query.iter().any(|(n, _)| *n == lookup.fills);

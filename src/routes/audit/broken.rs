@@ -272,3 +272,13 @@ fn a_lookup_parameter_without_a_box_lookup() {
         "parameter orgId is for a box lookup, but the call has none",
     );
 }
+
+#[test]
+fn a_box_lookup_on_a_long_request() {
+    let broken = Route {
+        polling: Polling::RetryAfter,
+        cache: CachePolicy::None,
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(&broken, "a box lookup is not supported on a long request");
+}
