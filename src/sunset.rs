@@ -48,6 +48,7 @@ pub(crate) fn note(
         upstream_method = %verb.method(),
         upstream_path = path,
         sunset = ?sunset.date.as_deref().unwrap_or("(none)"),
+        sunset_at = %sunset.date.as_deref().and_then(instant).unwrap_or_default(),
         sunset_link = ?sunset.link.as_deref().unwrap_or("(none)"),
         "Diadoc marks {} {path} deprecated (Sunset {}): move route {} to the current version \
          (reference/diadoc/lifecycle.md)",
@@ -55,4 +56,24 @@ pub(crate) fn note(
         sunset.date.as_deref().unwrap_or("date not given"),
         route.id,
     );
+}
+
+/// The `Sunset` HTTP-date (RFC 9110 IMF-fixdate, an RFC 2822 date) as an ISO 8601 instant, if
+/// it reads as one.
+fn instant(http_date: &str) -> Option<String> {
+    jiff::fmt::rfc2822::parse(http_date)
+        .ok()
+        .map(|z| z.timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_http_date_reads_as_an_instant() {
+        assert_eq!(
+            super::instant("Wed, 11 Nov 2026 11:11:11 GMT").as_deref(),
+            Some("2026-11-11T11:11:11Z")
+        );
+        assert_eq!(super::instant("next spring"), None);
+    }
 }

@@ -210,6 +210,7 @@ async fn a_sunset_is_logged_once_per_route_and_never_reaches_the_caller() {
         let lines = warnings(route);
         assert_eq!(lines.len(), 1, "one warning for {route}: {lines:?}");
         assert!(lines[0].contains(DATE), "{}", lines[0]);
+        assert!(lines[0].contains("2027-05-01T00:00:00Z"), "{}", lines[0]);
         assert!(
             lines[0].contains("GET /V3/GetCounteragents"),
             "{}",
