@@ -51,16 +51,20 @@ pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Re
 async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
     match (&ex.route.upstream, &ex.payload) {
         (Call::Diadoc(call), payload) => {
-            state
+            // The organization's box first, when the call is made on one (`boxes.rs`).
+            let query = crate::boxes::upstream_query(state, call, ex).await?;
+            let reply = state
                 .diadoc
                 .send(DiadocRequest {
                     method: call.method.method(),
                     path: call.path,
-                    query: &ex.query,
+                    query: &query,
                     body: payload.bytes().cloned(),
                     token: ex.token.as_ref(),
                 })
-                .await
+                .await?;
+            crate::sunset::note(state, ex.route, call.method, call.path, &reply);
+            Ok(reply)
         }
         (Call::Edin(call), payload) => {
             let Some(sid) = ex.token.as_ref() else {
@@ -111,6 +115,7 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
                 status: http::StatusCode::OK,
                 retry_after: None,
                 body: Bytes::from(sid.expose_secret().to_owned()),
+                sunset: None,
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.

@@ -33,6 +33,7 @@
 
 pub mod app;
 mod auth;
+mod boxes;
 mod cache;
 pub mod config;
 #[cfg(feature = "sandbox")]
@@ -49,6 +50,7 @@ mod preferences;
 mod reply;
 mod routes;
 mod rules;
+mod sunset;
 pub mod telemetry;
 mod upstream;
 

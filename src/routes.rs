@@ -22,13 +22,17 @@ mod param;
 
 #[cfg(test)]
 mod audit;
+#[cfg(test)]
+mod coverage;
+#[cfg(test)]
+mod lifecycle;
 
 use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
-    JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
+    BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView,
+    JsonBody, JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 

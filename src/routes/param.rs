@@ -37,6 +37,8 @@ pub enum Target {
     QueryOr(&'static str, &'static str),
     /// Into the upstream body, by the route's body codec (EDIN ids of the object edited).
     Body,
+    /// Read by the call's box lookup (`DiadocCall::box_of_org`), never sent to the main call.
+    Lookup,
 }
 
 /// The shapes a parameter may take; `params.rs` validates and normalises each.

@@ -45,11 +45,16 @@ pub mod names {
     pub const COUNTERAGENT_LIST: &str = "Diadoc.Api.Proto.CounteragentList";
     /// `/V3/GetDocuments` response.
     pub const DOCUMENT_LIST: &str = "Diadoc.Api.Proto.Documents.DocumentList";
-    /// `/V3/GetDocflows` request body.
+    /// `/V3/GetDocflows` and `/V5/GetDocflows` request body.
     pub const GET_DOCFLOW_BATCH_REQUEST: &str = "Diadoc.Api.Proto.Docflow.GetDocflowBatchRequest";
     /// `/V3/GetDocflows` response.
     pub const GET_DOCFLOW_BATCH_RESPONSE_V3: &str =
         "Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV3";
+    /// `/V5/GetDocflows` response (lifecycle.md §1.4).
+    pub const GET_DOCFLOW_BATCH_RESPONSE_V5: &str =
+        "Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV5";
+    /// `/GetOrganization` response (api.md, GetOrganization).
+    pub const ORGANIZATION: &str = "Diadoc.Api.Proto.Organization";
     /// `/GenerateDocumentProtocol` response.
     pub const DOCUMENT_PROTOCOL: &str = "Diadoc.Api.Proto.Documents.DocumentProtocol";
     /// `/PostTemplate` request body.

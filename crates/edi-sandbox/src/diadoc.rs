@@ -12,6 +12,7 @@ mod docflows;
 mod documents;
 mod organizations;
 pub(crate) mod protocol;
+pub(crate) mod sunset;
 pub(crate) mod templates;
 
 use prost::Message;
@@ -32,6 +33,9 @@ enum Handler {
     DeveloperKey(fn(&Shared, &Call) -> Outcome),
     /// A valid token; the handler gets the index of the token's user in `Seed::users`.
     User(fn(&Shared, &Call, usize) -> Outcome),
+    /// The directory (GetOrganization, GetBox): the developer key, token optional; or a valid
+    /// `Bearer` token (`auth::directory`).
+    Directory(fn(&Shared, &Call) -> Outcome),
 }
 
 /// One simulated upstream method.
@@ -52,10 +56,13 @@ const METHODS: &[Method] = &[
         path: "/GetMyOrganizations",
         handler: Handler::User(organizations::mine),
     },
+    // `/V2/GetCounteragents` was removed after 10 Nov 2026 (lifecycle.md §1.2), so it is not
+    // here: like any path the server lacks it answers 404 "No HTTP resource …" (the sandbox's
+    // choice: lifecycle.md §1.1 says only that removed versions "return errors").
     Method {
         verb: "GET",
-        path: "/V2/GetCounteragents",
-        handler: Handler::User(counteragents::v2),
+        path: "/GetOrganization",
+        handler: Handler::Directory(organizations::one),
     },
     Method {
         verb: "GET",
@@ -71,6 +78,11 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/V3/GetDocflows",
         handler: Handler::User(docflows::batch),
+    },
+    Method {
+        verb: "POST",
+        path: "/V5/GetDocflows",
+        handler: Handler::User(docflows::batch_v5),
     },
     Method {
         verb: "GET",
@@ -106,6 +118,10 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call) -> Outcome {
         Handler::User(handler) => {
             let user = auth::user(shared, &call.headers)?;
             handler(shared, call, user)
+        }
+        Handler::Directory(handler) => {
+            auth::directory(shared, &call.headers)?;
+            handler(shared, call)
         }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
     pub edin_session_idle: Duration,
+    /// Diadoc methods marked deprecated: (path, `Sunset` HTTP-date) (`diadoc/sunset.rs`).
+    pub deprecated: Vec<(String, String)>,
 }
 
 /// A fault injected with `fail_next`: the status and plain-text body of the answer.

@@ -214,3 +214,71 @@ fn a_link_to_a_parameter_the_target_does_not_have() {
     );
     assert_fault(&broken, "takes procId from \"$request.path.stepId\"");
 }
+
+#[test]
+fn a_box_lookup_that_reads_a_parameter_the_route_lacks() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: Some(crate::routes::BoxOfOrg {
+                param: "organization",
+                fills: "myBoxId",
+            }),
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(&broken, "box_of_org reads organization, not a parameter");
+    assert_fault(
+        &broken,
+        "parameter orgId is for a box lookup, but box_of_org reads",
+    );
+}
+
+#[test]
+fn a_box_lookup_that_fills_a_query_the_method_does_not_take() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: Some(crate::routes::BoxOfOrg {
+                param: "orgId",
+                fills: "myOrgId",
+            }),
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(
+        &broken,
+        "fills myOrgId, which /V3/GetCounteragents does not take",
+    );
+}
+
+#[test]
+fn a_lookup_parameter_without_a_box_lookup() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: None,
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(
+        &broken,
+        "parameter orgId is for a box lookup, but the call has none",
+    );
+}
+
+#[test]
+fn a_box_lookup_on_a_long_request() {
+    let broken = Route {
+        polling: Polling::RetryAfter,
+        cache: CachePolicy::None,
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(&broken, "a box lookup is not supported on a long request");
+}
