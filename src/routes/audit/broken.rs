@@ -115,8 +115,8 @@ fn a_max_items_field_that_is_not_repeated() {
     let broken = Route {
         upstream: Call::Diadoc(DiadocCall {
             body: Some(ProtoBody {
-                message: edi_proto::names::GET_DOCFLOW_BATCH_REQUEST,
-                max_items: Some(("Request", 100)),
+                max_items: Some((&["Request"], 100)),
+                ..ProtoBody::new(edi_proto::names::GET_DOCFLOW_BATCH_REQUEST)
             }),
             ..*call
         }),
@@ -213,4 +213,32 @@ fn a_link_to_a_parameter_the_target_does_not_have() {
         "link AddStep sets processId, not a parameter of route",
     );
     assert_fault(&broken, "takes procId from \"$request.path.stepId\"");
+}
+
+#[test]
+fn a_from_path_field_that_is_not_a_string_or_not_fed_by_the_path() {
+    let call = diadoc_call(&diadoc::POST_MESSAGE);
+    let Some(body) = call.body else {
+        panic!("a body")
+    };
+    for (from_path, needle) in [
+        (
+            &[("FromBoxID", &diadoc::BOX_IN_BODY)][..],
+            "from_path names FromBoxID",
+        ),
+        (
+            &[("IsDraft", &diadoc::BOX_IN_BODY)][..],
+            "from_path names IsDraft",
+        ),
+        (&[("ToBoxId", &OTHER)][..], "fills ToBoxId from other"),
+    ] {
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                body: Some(ProtoBody { from_path, ..body }),
+                ..*call
+            }),
+            ..diadoc::POST_MESSAGE
+        };
+        assert_fault(&broken, needle);
+    }
 }

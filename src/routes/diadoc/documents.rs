@@ -104,8 +104,8 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
         Call::Diadoc(DiadocCall {
             // api.md, GetDocflows: at most 100 requests per batch.
             body: Some(ProtoBody {
-                message: names::GET_DOCFLOW_BATCH_REQUEST,
-                max_items: Some(("Requests", 100)),
+                max_items: Some((&["Requests"], 100)),
+                ..ProtoBody::new(names::GET_DOCFLOW_BATCH_REQUEST)
             }),
             ..DiadocCall::new(
                 Verb::Post,
