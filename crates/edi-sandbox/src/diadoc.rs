@@ -6,10 +6,12 @@
 //! evidence, so accepting both spellings is the safe side). An unknown path is a 404; a known
 //! path with another HTTP method a 405, before any auth check.
 
+mod account;
 pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod messages;
 mod organizations;
 pub(crate) mod protocol;
 pub(crate) mod templates;
@@ -32,6 +34,9 @@ enum Handler {
     DeveloperKey(fn(&Shared, &Call) -> Outcome),
     /// A valid token; the handler gets the index of the token's user in `Seed::users`.
     User(fn(&Shared, &Call, usize) -> Outcome),
+    /// The developer key, with or without a token (api.md, GetBox and GetOrganization: "only
+    /// `ddauth_api_client_id` is needed"); a Bearer token (no key) must be valid.
+    KeyOrUser(fn(&Shared, &Call) -> Outcome),
 }
 
 /// One simulated upstream method.
@@ -82,6 +87,41 @@ const METHODS: &[Method] = &[
         path: "/PostTemplate",
         handler: Handler::User(templates::post),
     },
+    Method {
+        verb: "GET",
+        path: "/V2/GetMyUser",
+        handler: Handler::User(account::my_user),
+    },
+    Method {
+        verb: "GET",
+        path: "/GetOrganization",
+        handler: Handler::KeyOrUser(account::organization),
+    },
+    Method {
+        verb: "GET",
+        path: "/GetBox",
+        handler: Handler::KeyOrUser(account::get_box),
+    },
+    Method {
+        verb: "GET",
+        path: "/V6/GetMessage",
+        handler: Handler::User(messages::get_message),
+    },
+    Method {
+        verb: "GET",
+        path: "/V3/GetDocument",
+        handler: Handler::User(messages::get_document),
+    },
+    Method {
+        verb: "POST",
+        path: "/V3/PostMessage",
+        handler: Handler::User(messages::post),
+    },
+    Method {
+        verb: "POST",
+        path: "/TransformTemplateToMessage",
+        handler: Handler::User(messages::transform),
+    },
 ];
 
 /// Routes a call: 404, 405, the method's auth check, then the method.
@@ -106,6 +146,11 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call) -> Outcome {
         Handler::User(handler) => {
             let user = auth::user(shared, &call.headers)?;
             handler(shared, call, user)
+        }
+        Handler::KeyOrUser(handler) => {
+            auth::developer_key(shared, &call.headers)
+                .or_else(|_| auth::user(shared, &call.headers).map(|_| ()))?;
+            handler(shared, call)
         }
     }
 }
