@@ -11,8 +11,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
-use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::messages::Messages;
+use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
 use crate::gate::{Arrivals, Holds};

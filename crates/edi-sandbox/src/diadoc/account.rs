@@ -29,7 +29,10 @@ pub(crate) fn directory(seed: &Seed) -> Vec<&dap::Organization> {
         .iter()
         .chain(seed.counteragents.iter().flatten().map(|c| &c.organization))
     {
-        if !out.iter().any(|o| o.org_id.eq_ignore_ascii_case(&org.org_id)) {
+        if !out
+            .iter()
+            .any(|o| o.org_id.eq_ignore_ascii_case(&org.org_id))
+        {
             out.push(org);
         }
     }
@@ -92,8 +95,7 @@ pub(crate) fn organization(shared: &Shared, call: &Call) -> Outcome {
     let found = match given[0] {
         "orgId" => {
             let id = call.guid("orgId")?;
-            all.into_iter()
-                .find(|o| o.org_id.eq_ignore_ascii_case(&id))
+            all.into_iter().find(|o| o.org_id.eq_ignore_ascii_case(&id))
         }
         "boxId" => {
             let id = call.required("boxId")?;

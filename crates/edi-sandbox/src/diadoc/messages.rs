@@ -61,7 +61,6 @@ use crate::wire;
 use dap::documents as docs;
 use dap::events as ev;
 
-
 /// A message posted or built from a template here.
 #[derive(Debug, Clone)]
 pub(crate) struct Posted {
@@ -149,9 +148,7 @@ fn find_message(shared: &Shared, b: usize, message_id: &str) -> Result<ev::Messa
         .posted
         .iter()
         .find(|p| {
-            p.done
-                && p.boxes.contains(&b)
-                && p.message.message_id.eq_ignore_ascii_case(message_id)
+            p.done && p.boxes.contains(&b) && p.message.message_id.eq_ignore_ascii_case(message_id)
         })
         .map(|p| p.message.clone())
         .ok_or_else(|| Refusal::NotFound(format!("Message {message_id} is not found in the box")))
@@ -224,8 +221,7 @@ pub(crate) fn get_document(shared: &Shared, call: &Call, user: usize) -> Outcome
 
 /// `POST /V3/PostMessage`.
 pub(crate) fn post(shared: &Shared, call: &Call, user: usize) -> Outcome {
-    let body: ev::MessageToPost =
-        wire::decode(edi_proto::names::MESSAGE_TO_POST, &call.body)?;
+    let body: ev::MessageToPost = wire::decode(edi_proto::names::MESSAGE_TO_POST, &call.body)?;
     let from = sender_box(shared, user, "FromBoxId", &body.from_box_id)?;
     let draft = build::message_to_post(shared, from, &body)?;
     operation(shared, call, "PostMessage", draft)
@@ -242,9 +238,7 @@ pub(crate) fn transform(shared: &Shared, call: &Call, user: usize) -> Outcome {
         .into_iter()
         .find(|t| t.message_id.eq_ignore_ascii_case(&body.template_id))
         .or_else(|| shared.lock().templates.template(&body.template_id))
-        .ok_or_else(|| {
-            Refusal::NotFound(format!("Template {} is not found", body.template_id))
-        })?;
+        .ok_or_else(|| Refusal::NotFound(format!("Template {} is not found", body.template_id)))?;
     let draft = build::from_template(shared, from, &template, &body)?;
     operation(shared, call, "TransformTemplateToMessage", draft)
 }
@@ -264,12 +258,7 @@ fn sender_box(shared: &Shared, user: usize, field: &str, id: &str) -> Result<usi
 
 /// Runs the write as an operation (see the module docs): `draft` makes the message the first
 /// time; later calls with the same operation id answer the same one.
-fn operation(
-    shared: &Shared,
-    call: &Call,
-    method: &'static str,
-    draft: build::Draft,
-) -> Outcome {
+fn operation(shared: &Shared, call: &Call, method: &'static str, draft: build::Draft) -> Outcome {
     let body_md5: [u8; 16] = Md5::digest(&call.body).into();
     let operation_id = match call.param("operationId") {
         Some(id) => id.to_lowercase(),

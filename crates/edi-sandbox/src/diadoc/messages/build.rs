@@ -276,10 +276,7 @@ impl Draft {
                 need_recipient_signature: Some(d.need_recipient_signature),
                 document_info: Some(document.clone()),
                 raw_creation_date: Some(ticks),
-                content_type_id: Some(format!(
-                    "{}.{}.{}",
-                    d.type_named_id, d.function, d.version
-                )),
+                content_type_id: Some(format!("{}.{}.{}", d.type_named_id, d.function, d.version)),
                 version: Some(d.version.clone()),
                 ..Default::default()
             });
