@@ -9,6 +9,7 @@ mod docflows;
 mod documents;
 mod edin;
 mod helpers;
+mod messages;
 mod protocol;
 mod service;
 mod templates;
