@@ -167,8 +167,9 @@ pub const POST_MESSAGE: Route = Route {
         to make retries safe: the same key always yields the same message. Without one, \
         Diadoc treats identical bodies as one operation. Diadoc may still be working; the \
         gateway waits (up to `Prefer: wait=N` seconds) and answers 202 with `Retry-After` if \
-        it is, so repeat the same request, with the same body and key. The same key with \
-        another body gets 409.",
+        it is, so repeat the same request, with the same body and key. Never reuse a key \
+        with a different body: Diadoc does not document its answer to that (the sandbox \
+        answers 409, as for a duplicate message).",
     params: &[BOX_IN_BODY],
     polling: Polling::RetryAfter,
     idempotency: Some("operationId"),
