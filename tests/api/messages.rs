@@ -190,7 +190,17 @@ async fn a_document_reads_without_content_by_default_unlike_diadoc() {
     // Diadoc's default is true: the gateway always says false unless asked.
     assert_eq!(calls[0].query_param("injectEntityContent"), Some("false"));
     assert_eq!(calls[1].query_param("injectEntityContent"), Some("true"));
-    // Another message's document: 404.
+    // An unknown message, and another message's document: 404.
+    let r = app
+        .get(
+            &format!(
+                "/v1/diadoc/boxes/{box_id}/messages/00000000-1111-2222-3333-444444444444/documents/{entity_id}"
+            ),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(problem(r).await["upstream"]["status"], 404);
     let (other_message, _) = app.sandbox.seed().document_ids()[2].clone();
     let r = app
         .get(
@@ -381,6 +391,13 @@ async fn the_same_key_is_the_same_message_and_another_body_a_409() {
     .await;
     assert_eq!(r.status(), 409);
     assert_eq!(problem(r).await["upstream"]["status"], 409);
+    assert_eq!(app.sandbox.posted_messages().len(), 1);
+    // Another user's box: Diadoc's 403, with FromBoxId filled from that path.
+    let other = app.sandbox.seed().other_box_id_guid().to_owned();
+    let r = post(&app, &token, &other, None, &message(&partner(&app), "x")).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(problem(r).await["upstream"]["status"], 403);
+    assert_eq!(posted_body(&app).from_box_id, other);
     assert_eq!(app.sandbox.posted_messages().len(), 1);
 }
 
