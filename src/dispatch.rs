@@ -344,7 +344,7 @@ async fn read_body(
             }
         },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
-        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes)?)),
+        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes, args)?)),
     }
 }
 
@@ -369,9 +369,15 @@ async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiE
         })
 }
 
-/// A Diadoc body: JSON, the route's item cap, then protobuf.
-fn to_proto(state: &AppState, spec: ProtoBody, bytes: &[u8]) -> Result<Bytes, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+/// A Diadoc body: JSON, the route's item cap and fields from the path (`path_fields.rs`), then
+/// protobuf.
+fn to_proto(
+    state: &AppState,
+    spec: ProtoBody,
+    bytes: &[u8],
+    args: &Args,
+) -> Result<Bytes, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
             code: edi_transcode::ProblemCode::InvalidJson,
@@ -379,19 +385,8 @@ fn to_proto(state: &AppState, spec: ProtoBody, bytes: &[u8]) -> Result<Bytes, Ap
             allowed: None,
         }])
     })?;
-    if let Some((field, max)) = spec.max_items {
-        let camel = edi_transcode::json_name(field);
-        let items = value
-            .get(&camel)
-            .or_else(|| value.get(field))
-            .and_then(serde_json::Value::as_array);
-        if let Some(items) = items.filter(|a| a.len() > max) {
-            return Err(ApiError::field(
-                camel,
-                format!("at most {max} items are allowed, got {}", items.len()),
-            ));
-        }
-    }
+    crate::path_fields::check_cap(&value, &spec)?;
+    crate::path_fields::fill(&mut value, &spec, args)?;
     Ok(Bytes::from(
         state.transcoder.value_to_wire(spec.message, &value)?,
     ))

@@ -45,6 +45,7 @@ mod exchange;
 mod keys;
 pub mod openapi;
 mod params;
+mod path_fields;
 mod polling;
 mod preferences;
 mod reply;

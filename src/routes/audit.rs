@@ -127,7 +127,7 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
             match message(pool, body.message) {
                 None => fault(format!("body message {} is not in the pool", body.message)),
                 Some(m) => {
-                    if let Some((field, _)) = body.max_items {
+                    for field in body.max_items.map_or(&[][..], |(fields, _)| fields) {
                         if !m.get_field_by_name(field).is_some_and(|f| f.is_list()) {
                             fault(format!(
                                 "max_items names {field}, not a repeated field of {}",
@@ -135,6 +135,7 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
                             ));
                         }
                     }
+                    from_path_faults(route, &m, body.from_path, &mut fault);
                 }
             }
         }
@@ -249,6 +250,38 @@ fn box_of_org_faults(route: &Route, call: &super::DiadocCall, fault: &mut impl F
             fault(format!(
                 "box_of_org fills {}, which {} does not take (openapi-operations.tsv)",
                 lookup.fills, call.path
+            ));
+        }
+    }
+}
+
+/// Each body field filled from the path is a singular string field of the body message, and
+/// its parameter is one of the route's path parameters, going nowhere but into the body.
+fn from_path_faults(
+    route: &Route,
+    body: &MessageDescriptor,
+    fields: &[(&str, &Param)],
+    fault: &mut impl FnMut(String),
+) {
+    for (field, param) in fields {
+        let string = body
+            .get_field_by_name(field)
+            .is_some_and(|f| matches!(f.kind(), Kind::String) && !f.is_list());
+        if !string {
+            fault(format!(
+                "from_path names {field}, not a string field of {}",
+                body.full_name()
+            ));
+        }
+        let ours = route
+            .params
+            .iter()
+            .any(|p| p.name == param.name && p.location == In::Path && p.upstream == Target::Body);
+        if !ours {
+            fault(format!(
+                "from_path fills {field} from {}, not a path parameter of the route whose \
+                 upstream target is the body",
+                param.name
             ));
         }
     }

@@ -75,14 +75,33 @@ pub struct JsonReply {
     pub schema: SchemaFn,
 }
 
-/// A JSON body that becomes a Diadoc protobuf message.
+/// A JSON body that becomes a Diadoc protobuf message. Write an entry as
+/// `ProtoBody { max_items: …, ..ProtoBody::new(message) }`.
 #[derive(Debug, Clone, Copy)]
 pub struct ProtoBody {
     /// The Diadoc message the body is transcoded into.
     pub message: &'static str,
-    /// A repeated top-level field with a documented cap, checked before any upstream call:
-    /// (proto field name, most items).
-    pub max_items: Option<(&'static str, usize)>,
+    /// A documented cap on repeated top-level fields, checked before any upstream call:
+    /// (proto field names, most items in total across them). One field for a plain list
+    /// (GetDocflows' `Requests`); several when the items the cap counts live in several fields
+    /// (PostMessage: the documents of a `MessageToPost`).
+    pub max_items: Option<(&'static [&'static str], usize)>,
+    /// Top-level string fields filled from path parameters (proto field, the route's path
+    /// parameter, whose upstream target is `Target::Body`): absent in the caller's body → the
+    /// path's value; present and equal (box ids compared in either form) → kept; different →
+    /// 400 naming the field. The caller's schema does not require them (`openapi/from_path.rs`).
+    pub from_path: &'static [(&'static str, &'static Param)],
+}
+
+impl ProtoBody {
+    /// A body with no cap and no fields from the path.
+    pub const fn new(message: &'static str) -> Self {
+        Self {
+            message,
+            max_items: None,
+            from_path: &[],
+        }
+    }
 }
 
 /// The upstream call an operation becomes. Each kind carries the body and reply shapes its

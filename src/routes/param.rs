@@ -75,4 +75,8 @@ pub enum ParamKind {
     /// `true`/`false`; when true the upstream gets the bare flag name (api.md, "Query-string
     /// conventions": flags carry no value).
     Flag,
+    /// `true`/`false`, sent upstream as that value (api.md, GetMessage and GetDocument:
+    /// `injectEntityContent` is a boolean the SDK always sends with its value). With
+    /// `Target::QueryOr(name, "false")` an absent value is sent as `false`.
+    Bool,
 }

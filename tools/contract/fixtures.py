@@ -36,14 +36,45 @@ org = orgs[0]["orgId"]
 docs = call("GET", f"/v1/diadoc/boxes/{box}/documents?filterCategory=Any.Inbound", DIADOC)
 # A nonformalized document has a delivery protocol (invoices for payment have none: 409).
 doc = next(d for d in docs["documents"] if d["typeNamedId"] == "Nonformalized")
+# A template the box may turn into a message (it names the box as the message's sender), sent
+# to one of its counteragents.
+partners = call(
+    "GET", f"/v1/diadoc/boxes/{box}/counteragents?status=IsMyCounteragent", DIADOC
+)["counteragents"]
+partner = partners[0]["organization"]["boxes"][0]["boxIdGuid"]
+template = call(
+    "POST",
+    "/v1/diadoc/templates",
+    DIADOC,
+    {
+        "fromBoxId": box,
+        "toBoxId": partner,
+        "messageFromBoxId": box,
+        "messageToBoxId": partner,
+        "documentAttachments": [
+            {
+                "unsignedContent": {"content": "PFRlbXBsYXRlLz4="},
+                "typeNamedId": "UniversalTransferDocument",
+                "function": "СЧФДОП",
+                "version": "utd970_05_03_01",
+            }
+        ],
+    },
+)
+template_document = template["entities"][0]["entityId"]
 with open(f"{OUT}/schemathesis-diadoc.toml", "w") as f:
     f.write(FAIL_ON)
     f.write(f"""
+[dictionaries.template_documents]
+values = [{json.dumps(template_document)}]
+
 [parameters]
 "path.boxId" = {json.dumps(box)}
 "path.orgId" = {json.dumps(org)}
 "path.messageId" = {json.dumps(doc["messageId"])}
 "path.documentId" = {json.dumps(doc["entityId"])}
+"path.templateId" = {json.dumps(template["messageId"])}
+"body.documentTransformations[*].documentId" = {{ dictionary = "template_documents" }}
 """)
 
 # --- EDIN: the demo company, its groups and a free document type ----------------------------

@@ -61,6 +61,19 @@ pub mod names {
     pub const TEMPLATE_TO_POST: &str = "Diadoc.Api.Proto.Events.TemplateToPost";
     /// `/PostTemplate` response.
     pub const TEMPLATE: &str = "Diadoc.Api.Proto.Events.Template";
+    /// `/V2/GetMyUser` response.
+    pub const USER_V2: &str = "Diadoc.Api.Proto.UserV2";
+    /// `/GetBox` response.
+    pub const BOX: &str = "Diadoc.Api.Proto.Box";
+    /// `/V6/GetMessage`, `/V3/PostMessage` and `/TransformTemplateToMessage` response.
+    pub const MESSAGE: &str = "Diadoc.Api.Proto.Events.Message";
+    /// `/V3/GetDocument` response.
+    pub const DOCUMENT: &str = "Diadoc.Api.Proto.Documents.Document";
+    /// `/V3/PostMessage` request body.
+    pub const MESSAGE_TO_POST: &str = "Diadoc.Api.Proto.Events.MessageToPost";
+    /// `/TransformTemplateToMessage` request body.
+    pub const TEMPLATE_TRANSFORMATION_TO_POST: &str =
+        "Diadoc.Api.Proto.Events.TemplateTransformationToPost";
     /// `Diadoc.Api.Proto.Timestamp`: .NET ticks (api.md, "Time values").
     pub const TIMESTAMP: &str = "Diadoc.Api.Proto.Timestamp";
 }

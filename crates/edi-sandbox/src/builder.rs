@@ -31,6 +31,7 @@ impl Default for SandboxBuilder {
                 token_ttl: Duration::from_secs(24 * 60 * 60),
                 protocol_polls: 1,
                 template_polls: 1,
+                message_polls: 1,
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
                 deprecated: Vec::new(),
@@ -82,6 +83,13 @@ impl SandboxBuilder {
     /// before the template; default 1, 0 for none.
     pub fn template_polls(mut self, k: u32) -> Self {
         self.settings.template_polls = k;
+        self
+    }
+
+    /// How many PostMessage and TransformTemplateToMessage calls per operation answer "still
+    /// running" (204 + `Retry-After`) before the message; default 1, 0 for none.
+    pub fn message_polls(mut self, k: u32) -> Self {
+        self.settings.message_polls = k;
         self
     }
 

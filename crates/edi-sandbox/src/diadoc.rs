@@ -6,10 +6,12 @@
 //! evidence, so accepting both spellings is the safe side). An unknown path is a 404; a known
 //! path with another HTTP method a 405, before any auth check.
 
+mod account;
 pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod messages;
 mod organizations;
 pub(crate) mod protocol;
 pub(crate) mod sunset;
@@ -93,6 +95,36 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/PostTemplate",
         handler: Handler::User(templates::post),
+    },
+    Method {
+        verb: "GET",
+        path: "/V2/GetMyUser",
+        handler: Handler::User(account::my_user),
+    },
+    Method {
+        verb: "GET",
+        path: "/GetBox",
+        handler: Handler::Directory(account::get_box),
+    },
+    Method {
+        verb: "GET",
+        path: "/V6/GetMessage",
+        handler: Handler::User(messages::get_message),
+    },
+    Method {
+        verb: "GET",
+        path: "/V3/GetDocument",
+        handler: Handler::User(messages::get_document),
+    },
+    Method {
+        verb: "POST",
+        path: "/V3/PostMessage",
+        handler: Handler::User(messages::post),
+    },
+    Method {
+        verb: "POST",
+        path: "/TransformTemplateToMessage",
+        handler: Handler::User(messages::transform),
     },
 ];
 

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::messages::Messages;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
@@ -29,6 +30,9 @@ pub(crate) struct Settings {
     pub protocol_polls: u32,
     /// How many PostTemplate calls per operation answer "still running".
     pub template_polls: u32,
+    /// How many PostMessage (and TransformTemplateToMessage) calls per operation answer
+    /// "still running".
+    pub message_polls: u32,
     /// The `Retry-After` value, in whole seconds (api.md: always an integer).
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
@@ -54,6 +58,9 @@ pub(crate) struct Mutable {
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
+    /// Messages posted (PostMessage, TransformTemplateToMessage), in order: an event feed reads
+    /// `messages.posted`.
+    pub messages: Messages,
     pub edin: edin::State,
 }
 

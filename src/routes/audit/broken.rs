@@ -115,8 +115,8 @@ fn a_max_items_field_that_is_not_repeated() {
     let broken = Route {
         upstream: Call::Diadoc(DiadocCall {
             body: Some(ProtoBody {
-                message: edi_proto::names::GET_DOCFLOW_BATCH_REQUEST,
-                max_items: Some(("Request", 100)),
+                max_items: Some((&["Request"], 100)),
+                ..ProtoBody::new(edi_proto::names::GET_DOCFLOW_BATCH_REQUEST)
             }),
             ..*call
         }),
@@ -281,4 +281,32 @@ fn a_box_lookup_on_a_long_request() {
         ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
     };
     assert_fault(&broken, "a box lookup is not supported on a long request");
+}
+
+#[test]
+fn a_from_path_field_that_is_not_a_string_or_not_fed_by_the_path() {
+    let call = diadoc_call(&diadoc::POST_MESSAGE);
+    let Some(body) = call.body else {
+        panic!("a body")
+    };
+    for (from_path, needle) in [
+        (
+            &[("FromBoxID", &diadoc::BOX_IN_BODY)][..],
+            "from_path names FromBoxID",
+        ),
+        (
+            &[("IsDraft", &diadoc::BOX_IN_BODY)][..],
+            "from_path names IsDraft",
+        ),
+        (&[("ToBoxId", &OTHER)][..], "fills ToBoxId from other"),
+    ] {
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                body: Some(ProtoBody { from_path, ..body }),
+                ..*call
+            }),
+            ..diadoc::POST_MESSAGE
+        };
+        assert_fault(&broken, needle);
+    }
 }

@@ -54,7 +54,7 @@ pub(crate) fn one(shared: &Shared, call: &Call) -> Outcome {
         ));
     }
     let value = call.required(key)?;
-    let directory = directory(shared);
+    let directory = super::account::directory(&shared.seed);
     let found = match key {
         "orgId" => {
             let id = call.guid("orgId")?;
@@ -97,15 +97,4 @@ pub(crate) fn one(shared: &Shared, call: &Call) -> Outcome {
         Refusal::NotFound(format!("Organization with {key}={value} is not found"))
     })?;
     proto(organization)
-}
-
-/// Every organization the sandbox knows: the users' own, then the counteragents' (each once).
-fn directory(shared: &Shared) -> Vec<&dap::Organization> {
-    let mut out: Vec<&dap::Organization> = shared.seed.orgs.iter().collect();
-    for c in shared.seed.counteragents.iter().flatten() {
-        if !out.iter().any(|o| o.org_id == c.organization.org_id) {
-            out.push(&c.organization);
-        }
-    }
-    out
 }

@@ -9,6 +9,7 @@ mod docflows;
 mod documents;
 mod edin;
 mod helpers;
+mod messages;
 mod organizations;
 mod protocol;
 mod service;
