@@ -10,6 +10,7 @@ pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod files;
 mod organizations;
 pub(crate) mod protocol;
 pub(crate) mod templates;
@@ -81,6 +82,26 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/PostTemplate",
         handler: Handler::User(templates::post),
+    },
+    Method {
+        verb: "GET",
+        path: "/V4/GetEntityContent",
+        handler: Handler::User(files::entity_content),
+    },
+    Method {
+        verb: "GET",
+        path: "/GeneratePrintForm",
+        handler: Handler::User(files::print_form),
+    },
+    Method {
+        verb: "GET",
+        path: "/GenerateDocumentZip",
+        handler: Handler::User(files::document_zip),
+    },
+    Method {
+        verb: "GET",
+        path: "/V2/ShelfDownload",
+        handler: Handler::User(files::shelf_download),
     },
 ];
 

@@ -59,7 +59,9 @@
 //!
 //! Diadoc: `POST /V3/Authenticate?type=password`, `GET /GetMyOrganizations`,
 //! `GET /V2/GetCounteragents`, `GET /V3/GetCounteragents`, `GET /V3/GetDocuments`,
-//! `POST /V3/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. Bodies are
+//! `POST /V3/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`; the file
+//! methods `GET /V4/GetEntityContent`, `GET /GeneratePrintForm`, `GET /GenerateDocumentZip` and
+//! `GET /V2/ShelfDownload` (`diadoc/files.rs`, raw bytes). Bodies are
 //! protobuf both ways; the only JSON the sandbox reads is Authenticate's `LoginPassword` (api.md
 //! shows that one in JSON), and it never answers in JSON (`Accept` is ignored).
 //!
@@ -122,6 +124,7 @@ mod wire;
 pub mod seed;
 
 pub use builder::SandboxBuilder;
+pub use diadoc::files::{LargeEntity, generated, has_print_form, zip};
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;

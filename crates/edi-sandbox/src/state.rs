@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::files::Files;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
@@ -33,6 +34,12 @@ pub(crate) struct Settings {
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
     pub edin_session_idle: Duration,
+    /// How many GeneratePrintForm calls per document answer "not ready".
+    pub print_form_polls: u32,
+    /// How many GenerateDocumentZip calls per archive answer "not ready".
+    pub zip_polls: u32,
+    /// The size of the seeded large entity, in bytes.
+    pub large_entity_bytes: u64,
 }
 
 /// A fault injected with `fail_next`: the status and plain-text body of the answer.
@@ -52,6 +59,7 @@ pub(crate) struct Mutable {
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
+    pub files: Files,
     pub edin: edin::State,
 }
 
