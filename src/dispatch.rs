@@ -51,16 +51,18 @@ pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Re
 async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
     match (&ex.route.upstream, &ex.payload) {
         (Call::Diadoc(call), payload) => {
-            state
-                .diadoc
-                .send(DiadocRequest {
+            crate::download::send(
+                state,
+                &call.reply,
+                DiadocRequest {
                     method: call.method.method(),
                     path: call.path,
                     query: &ex.query,
                     body: payload.bytes().cloned(),
                     token: ex.token.as_ref(),
-                })
-                .await
+                },
+            )
+            .await
         }
         (Call::Edin(call), payload) => {
             let Some(sid) = ex.token.as_ref() else {
@@ -111,6 +113,7 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
                 status: http::StatusCode::OK,
                 retry_after: None,
                 body: Bytes::from(sid.expose_secret().to_owned()),
+                file: None,
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
@@ -169,6 +172,9 @@ async fn handle(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (exchange, prefs) = prepare(state, route, request).await?;
+    if let Some(call) = crate::download::streamed(route) {
+        return Box::pin(crate::download::stream(state, &exchange, call)).await;
+    }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
@@ -275,6 +281,9 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
     };
     let mut response = match waited {
         Waited::Finished(settled) => match &settled.result {
+            Ok(reply) if crate::download::is_shelf(&ex) => {
+                Box::pin(crate::download::from_shelf(state, &ex, reply)).await
+            }
             Ok(reply) => {
                 // Every caller of this call shares one rendering of each view.
                 let view = settled.views[usize::from(file)].get_or_init(|| {

@@ -28,7 +28,7 @@ use http::Method;
 pub use crate::upstream::Service;
 pub use call::{
     BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
-    JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
+    JsonReply, Page, ProtoBody, RawFile, ReadFirst, ShelfFile, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -42,6 +42,9 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::BATCH_GET_DOCFLOWS,
     &diadoc::GET_DOCUMENT_PROTOCOL,
     &diadoc::CREATE_TEMPLATE,
+    &diadoc::GET_ENTITY_CONTENT,
+    &diadoc::GET_DOCUMENT_PRINT_FORM,
+    &diadoc::GET_DOCUMENT_ARCHIVE,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,

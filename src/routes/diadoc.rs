@@ -5,11 +5,13 @@
 
 mod counteragents;
 mod documents;
+mod files;
 mod sessions;
 mod templates;
 
 pub use counteragents::*;
 pub use documents::*;
+pub use files::*;
 pub use sessions::*;
 pub use templates::*;
 

@@ -54,13 +54,16 @@ const CHUNK: usize = 64 * 1024;
 /// The text api.md quotes for a kind without a print form.
 const NO_PRINT_FORM: &str = "Generating print form for this type of document is not supported";
 
+/// An archive's key: (box, message id, entity id, fullDocflow).
+type ZipKey = (usize, String, String, bool);
+
 /// Poll counts and the shelf.
 #[derive(Debug, Default)]
 pub(crate) struct Files {
     /// GeneratePrintForm calls per (box, message id, entity id).
     print_forms: HashMap<(usize, String, String), u32>,
     /// GenerateDocumentZip calls and the name handed out, per (box, message, entity, full).
-    zips: HashMap<(usize, String, String, bool), (u32, Option<String>)>,
+    zips: HashMap<ZipKey, (u32, Option<String>)>,
     /// Names on the shelf: the document (index into `Seed::documents`) and `fullDocflow`.
     shelf: HashMap<String, (usize, bool)>,
 }
