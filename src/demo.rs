@@ -51,6 +51,16 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
         edi_sandbox::EDIN_OTHER_EMAIL,
         edi_sandbox::EDIN_OTHER_PASSWORD,
     );
+    // The large entity's ids, for downloads by hand and for `ONLY=stream bench/load.sh`.
+    if let Some(large) = edi_sandbox::Seed::demo().large_entity() {
+        println!(
+            "large entity ({} bytes): boxId={} messageId={} entityId={}",
+            edi_sandbox::LARGE_ENTITY_BYTES,
+            large.box_id,
+            large.message_id,
+            large.entity_id
+        );
+    }
     Sandbox::builder()
         .serve(listener, shutdown_signal())
         .await?;

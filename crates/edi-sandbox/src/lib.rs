@@ -124,7 +124,7 @@ mod wire;
 pub mod seed;
 
 pub use builder::SandboxBuilder;
-pub use diadoc::files::{LargeEntity, generated, has_print_form, zip};
+pub use diadoc::files::{LARGE_ENTITY_BYTES, LargeEntity, generated, has_print_form, zip};
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;

@@ -46,7 +46,7 @@ use crate::seed::{DocumentKind, Response as Answer, Seed, SeedDocument, ids};
 use crate::state::Shared;
 
 /// The default size of the large entity: 50 MiB.
-pub(crate) const LARGE_ENTITY_BYTES: u64 = 50 * 1024 * 1024;
+pub const LARGE_ENTITY_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Chunks of a generated body.
 const CHUNK: usize = 64 * 1024;
