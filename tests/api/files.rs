@@ -463,3 +463,40 @@ async fn archive_polls_follow_retry_after_on_the_paused_clock() {
     assert_eq!(app.upstream_calls(ZIP).len(), 4);
     assert_eq!(app.upstream_calls(SHELF).len(), 1);
 }
+
+#[tokio::test]
+async fn an_upstream_that_stalls_mid_body_cuts_the_callers_body_short() {
+    let head = "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n".to_owned();
+    let (upstream, _go, _request) = raw_upstream(head, vec![7; 1000], vec![7; 1000]).await;
+    let base = gateway_for(&upstream).await;
+    let id = "11111111-1111-1111-1111-111111111111";
+    let mut r = reqwest::Client::new()
+        .get(format!("{base}{}", entity_path(id, id, id)))
+        .bearer_auth("token-1")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "application/octet-stream");
+    let mut received = 0;
+    while received < 1000 {
+        received += r
+            .chunk()
+            .await
+            .expect("chunk")
+            .expect("the first part")
+            .len();
+    }
+    // The upstream holds the rest back for good: on the paused clock the gateway's stall
+    // timeout (the request timeout, 30 s) passes at once, and the body ends short, as an error.
+    tokio::time::pause();
+    let started = tokio::time::Instant::now();
+    let end = r.chunk().await;
+    let waited = started.elapsed();
+    tokio::time::resume();
+    assert!(end.is_err(), "{end:?}");
+    assert!(
+        waited < Duration::from_secs(60),
+        "the stall timeout, not the 15-minute bound: {waited:?}"
+    );
+}
