@@ -12,11 +12,56 @@
 # ROUNDS (paced rounds, default 3), ONLY=http (stop after the wrk section: no criterion, no long
 # waits, no report), GATEWAY_BIN (the gateway binary to measure, e.g. an older build for a
 # before/after comparison; the sandbox always comes from this tree).
+# ONLY=stream measures only what a streamed download costs: the gateway (release build, its own
+# process) against the sandbox (another process); its peak RSS (VmHWM) after start-up, a login
+# and a small download, then again after downloading the sandbox's 50 MiB entity with curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/target/bench
 mkdir -p "$OUT" docs
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+if [ "${ONLY:-}" = stream ]; then
+  echo "== building (release, the gateway only)"
+  cargo build --release --locked --bin edi-gateway >/dev/null 2>&1 || cargo build --release --locked --bin edi-gateway
+  BIN=$TARGET_DIR/release/edi-gateway
+  GATEWAY_BIN=${GATEWAY_BIN:-$BIN}
+  SB=127.0.0.1:18094 GW=127.0.0.1:18095
+  for port in 18094 18095; do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is taken: stop what runs there" >&2; exit 1; fi
+  done
+  SPIDS=()
+  trap 'for p in "${SPIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+  up() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+  "$BIN" sandbox --listen "$SB" >"$OUT/stream-sandbox.log" 2>&1 & SPIDS+=($!)
+  up "http://$SB/"
+  KEY=$(sed -nE 's/^developer key: (.*)$/\1/p' "$OUT/stream-sandbox.log")
+  LARGE=$(grep '^large entity' "$OUT/stream-sandbox.log")
+  SIZE=$(sed -nE 's/^large entity \(([0-9]+) bytes\).*/\1/p' <<<"$LARGE")
+  LBOX=$(sed -nE 's/.*boxId=([^ ]+).*/\1/p' <<<"$LARGE")
+  LMSG=$(sed -nE 's/.*messageId=([^ ]+).*/\1/p' <<<"$LARGE")
+  LENT=$(sed -nE 's/.*entityId=([^ ]+).*/\1/p' <<<"$LARGE")
+  EDI_GATEWAY_LISTEN=$GW EDI_GATEWAY_DIADOC_URL=http://$SB EDI_GATEWAY_DIADOC_CLIENT_ID=$KEY \
+    "$GATEWAY_BIN" serve >"$OUT/stream-gateway.log" 2>&1 & GWPID=$!; SPIDS+=($GWPID)
+  up "http://$GW/openapi.json"
+  TOKEN=$(curl -sf -X POST "http://$GW/v1/diadoc/sessions" -H 'content-type: application/json' \
+    -d '{"login":"demo","password":"demo"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  hwm() { awk '/^VmHWM/ {print $2}' "/proc/$GWPID/status"; }
+  rss() { awk '/^VmRSS/ {print $2}' "/proc/$GWPID/status"; }
+  FILE=http://$GW/v1/diadoc/boxes/$LBOX/messages/$LMSG/entities
+  # Warm: the route's error path (an unknown entity), and its first megabyte (the caller leaves).
+  curl -s -o /dev/null -H "authorization: Bearer $TOKEN" "$FILE/00000000-0000-0000-0000-000000000000/content" || true
+  { curl -s -H "authorization: Bearer $TOKEN" "$FILE/$LENT/content" || true; } | head -c 1048576 >/dev/null
+  IDLE_HWM=$(hwm) IDLE_RSS=$(rss)
+  echo "== streaming a $SIZE-byte entity through the gateway (pid $GWPID)"
+  GOT=$(curl -s -o /dev/null -w '%{size_download} %{time_total}' -H "authorization: Bearer $TOKEN" "$FILE/$LENT/content")
+  PEAK_HWM=$(hwm) AFTER_RSS=$(rss)
+  printf 'downloaded (bytes, s)\t%s\nidle   VmHWM %s kB (VmRSS %s kB)\nafter  VmHWM %s kB (VmRSS %s kB)\npeak - idle: %s kB\n' \
+    "$GOT" "$IDLE_HWM" "$IDLE_RSS" "$PEAK_HWM" "$AFTER_RSS" "$((PEAK_HWM - IDLE_HWM))" | tee "$OUT/stream.txt"
+  [ "${GOT%% *}" = "$SIZE" ] || { echo "expected $SIZE bytes" >&2; exit 1; }
+  exit 0
+fi
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
 export DEBIAN_FRONTEND=noninteractive RUST_LOG=warn
@@ -38,7 +83,7 @@ start_server() { local log=$1; shift; taskset -c "$SERVER_CPUS" "$@" >"$log" 2>&
 
 echo "== building (release)"
 cargo build --release --locked --bin edi-gateway --examples >/dev/null 2>&1 || cargo build --release --locked --bin edi-gateway --examples
-BIN=$ROOT/target/release/edi-gateway
+BIN=$TARGET_DIR/release/edi-gateway
 GATEWAY_BIN=${GATEWAY_BIN:-$BIN}
 
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -82,7 +127,7 @@ gateway() { # $1 listen, $2 cache TTL
     EDI_GATEWAY_CACHE_TTL_SECS=$2 start_server "$OUT/gateway-$2.log" "$GATEWAY_BIN" serve
 }
 wait_for "http://$NGX/"
-"$ROOT/target/release/examples/bench_fixtures" "http://$SB" "$OUT" >/dev/null
+"$TARGET_DIR/release/examples/bench_fixtures" "http://$SB" "$OUT" >/dev/null
 KEY=$(cat "$OUT/key")
 gateway "$MISS" 0
 gateway "$HIT" 600
@@ -139,8 +184,8 @@ echo "== transcoding (criterion)"
 cargo bench --locked --bench transcode -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$OUT/criterion.txt" | grep -E "^(page|batch)/|thrpt|page:" || true
 
 echo "== long-wait capacity (10,000 requests, ready after 10 polls 1 s apart; HTTP/1.1, then HTTP/2)"
-"$ROOT/target/release/examples/long_wait" 10000 50 10 h1 | tee "$OUT/long_wait.txt"
-"$ROOT/target/release/examples/long_wait" 10000 50 10 h2 | cut -c1-300 | tee -a "$OUT/long_wait.txt"
+"$TARGET_DIR/release/examples/long_wait" 10000 50 10 h1 | tee "$OUT/long_wait.txt"
+"$TARGET_DIR/release/examples/long_wait" 10000 50 10 h2 | cut -c1-300 | tee -a "$OUT/long_wait.txt"
 
 echo "== writing docs/PERFORMANCE.md"
 python3 bench/report.py "$OUT" > docs/PERFORMANCE.md

@@ -133,5 +133,6 @@ fn clone_error(e: &UpstreamError) -> UpstreamError {
         UpstreamError::EdinSessionRejected => UpstreamError::EdinSessionRejected,
         UpstreamError::EdinLoginRefused => UpstreamError::EdinLoginRefused,
         UpstreamError::EdinCaptchaRequired => UpstreamError::EdinCaptchaRequired,
+        UpstreamError::TooLarge(n) => UpstreamError::TooLarge(*n),
     }
 }

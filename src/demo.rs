@@ -51,6 +51,16 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
         edi_sandbox::EDIN_OTHER_EMAIL,
         edi_sandbox::EDIN_OTHER_PASSWORD,
     );
+    // The large entity's ids, for downloads by hand and for `ONLY=stream bench/load.sh`.
+    if let Some(large) = edi_sandbox::Seed::demo().large_entity() {
+        println!(
+            "large entity ({} bytes): boxId={} messageId={} entityId={}",
+            edi_sandbox::LARGE_ENTITY_BYTES,
+            large.box_id,
+            large.message_id,
+            large.entity_id
+        );
+    }
     Sandbox::builder()
         .serve(listener, shutdown_signal())
         .await?;
@@ -88,6 +98,7 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
             ],
         )
     });
+    let files = demo_files(base, seed);
     let partner = seed.counteragent_box_id_guid();
     let edin_proc = seed.edin_process_id();
     let edin_group = seed
@@ -185,6 +196,15 @@ curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-asyn
 # 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
 curl -s -X POST '{templates}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
 {messages}
+
+# Files: a document's content (streamed), the large entity ({large_mb} MiB, streamed), a print
+#    form (a long request, about 1 s here) and a ZIP archive (generated, then fetched from the
+#    shelf; fullDocflow=true adds the answers):
+curl -s -o document.bin '{entity}' -H "authorization: Bearer $TOKEN"
+curl -s -o large.bin -w '%{{size_download}} bytes\n' '{large}' -H "authorization: Bearer $TOKEN"
+curl -s -OJ '{print_form}' -H "authorization: Bearer $TOKEN"
+curl -s -o archive.zip '{archive}?fullDocflow=true' -H "authorization: Bearer $TOKEN"
+
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
 SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
@@ -222,6 +242,11 @@ Press Ctrl-C to stop.
         other = edi_sandbox::OTHER_LOGIN,
         other_pw = edi_sandbox::OTHER_PASSWORD,
         docs = docs.join(","),
+        entity = files.entity,
+        large = files.large,
+        large_mb = sandbox.large_entity_bytes() / (1024 * 1024),
+        print_form = files.print_form,
+        archive = files.archive,
         edin_email = edi_sandbox::EDIN_DEMO_EMAIL,
         edin_password = edi_sandbox::EDIN_DEMO_PASSWORD,
     )
@@ -280,4 +305,61 @@ curl -s -X POST '{send}' -H "authorization: Bearer $TOKEN" -H 'content-type: app
 curl -s -X POST '{transform}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-transform-1' -d '{{"documentTransformations":[{{"documentId":"{template_document}","customDocumentId":"demo-1"}}]}}'
 "#
     )
+}
+
+/// The file routes' URLs with real ids.
+struct DemoFiles {
+    entity: String,
+    large: String,
+    print_form: String,
+    archive: String,
+}
+
+fn demo_files(base: &str, seed: &edi_sandbox::Seed) -> DemoFiles {
+    let box_id = seed.first_box_id_guid();
+    let entity = seed
+        .documents_in(box_id)
+        .next()
+        .map_or_else(String::new, |d| {
+            url(
+                base,
+                &diadoc::GET_ENTITY_CONTENT,
+                &[
+                    ("boxId", box_id),
+                    ("messageId", &d.document.message_id),
+                    ("entityId", &d.document.entity_id),
+                ],
+            )
+        });
+    let large = seed.large_entity().map_or_else(String::new, |l| {
+        url(
+            base,
+            &diadoc::GET_ENTITY_CONTENT,
+            &[
+                ("boxId", &l.box_id),
+                ("messageId", &l.message_id),
+                ("entityId", &l.entity_id),
+            ],
+        )
+    });
+    let document = |route: &Route| {
+        seed.document_with_print_form()
+            .map_or_else(String::new, |d| {
+                url(
+                    base,
+                    route,
+                    &[
+                        ("boxId", box_id),
+                        ("messageId", &d.document.message_id),
+                        ("documentId", &d.document.entity_id),
+                    ],
+                )
+            })
+    };
+    DemoFiles {
+        entity,
+        large,
+        print_form: document(&diadoc::GET_DOCUMENT_PRINT_FORM),
+        archive: document(&diadoc::GET_DOCUMENT_ARCHIVE),
+    }
 }

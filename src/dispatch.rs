@@ -53,16 +53,18 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
         (Call::Diadoc(call), payload) => {
             // The organization's box first, when the call is made on one (`boxes.rs`).
             let query = crate::boxes::upstream_query(state, call, ex).await?;
-            let reply = state
-                .diadoc
-                .send(DiadocRequest {
+            let reply = crate::download::send(
+                state,
+                &call.reply,
+                DiadocRequest {
                     method: call.method.method(),
                     path: call.path,
                     query: &query,
                     body: payload.bytes().cloned(),
                     token: ex.token.as_ref(),
-                })
-                .await?;
+                },
+            )
+            .await?;
             crate::sunset::note(state, ex.route, call.method, call.path, &reply);
             Ok(reply)
         }
@@ -116,6 +118,7 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
                 retry_after: None,
                 body: Bytes::from(sid.expose_secret().to_owned()),
                 sunset: None,
+                file: None,
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
@@ -174,6 +177,9 @@ async fn handle(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (exchange, prefs) = prepare(state, route, request).await?;
+    if let Some(call) = crate::download::streamed(route) {
+        return Box::pin(crate::download::stream(state, &exchange, call)).await;
+    }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
@@ -280,6 +286,9 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
     };
     let mut response = match waited {
         Waited::Finished(settled) => match &settled.result {
+            Ok(reply) if crate::download::is_shelf(&ex) => {
+                Box::pin(crate::download::from_shelf(state, &ex, reply)).await
+            }
             Ok(reply) => {
                 // Every caller of this call shares one rendering of each view.
                 let view = settled.views[usize::from(file)].get_or_init(|| {

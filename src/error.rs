@@ -64,6 +64,10 @@ pub enum ApiError {
     /// The upstream could not be reached, failed (5xx), or sent something we cannot read.
     #[error("bad gateway: {0}")]
     BadGateway(String),
+    /// A reply the gateway reads whole (a file of a long request) is larger than this many
+    /// bytes (`download.rs`).
+    #[error("upstream reply too large")]
+    UpstreamTooLarge(usize),
     /// The upstream did not answer within the configured timeout.
     #[error("upstream timed out")]
     GatewayTimeout,
@@ -93,7 +97,7 @@ impl ApiError {
             Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
             Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
-            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -150,6 +154,11 @@ impl ApiError {
                 "bad-gateway",
                 "Bad gateway",
                 "the upstream service failed or sent an unusable reply".to_owned(),
+            ),
+            Self::UpstreamTooLarge(max) => (
+                "upstream-reply-too-large",
+                "Bad gateway",
+                format!("the upstream's reply is larger than the gateway's cap of {max} bytes"),
             ),
             Self::GatewayTimeout => (
                 "gateway-timeout",
@@ -265,6 +274,7 @@ impl From<UpstreamError> for ApiError {
             UpstreamError::Status(f) => Self::Upstream(f),
             UpstreamError::Timeout => Self::GatewayTimeout,
             UpstreamError::Transport(why) | UpstreamError::Unusable(why) => Self::BadGateway(why),
+            UpstreamError::TooLarge(max) => Self::UpstreamTooLarge(max),
             UpstreamError::EdinSessionRejected => Self::Unauthorized(
                 "the EDIN session has expired or is not known: log in again (POST /v1/edin/sessions)",
             ),

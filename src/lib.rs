@@ -39,6 +39,7 @@ pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 mod dispatch;
+mod download;
 mod edin_codec;
 mod error;
 mod exchange;

@@ -123,6 +123,12 @@ fn render_diadoc(
             StatusCode::CREATED,
             state.transcoder.to_json(message, &reply.body)?,
         )),
+        DiadocReply::File(view) => crate::download::render_file(ex, &view, reply),
+        // Served by `download.rs` before anything is rendered.
+        DiadocReply::Stream(_) | DiadocReply::Shelf(_) => Err(ApiError::Internal(format!(
+            "{} streams its file and renders nothing",
+            ex.route.id
+        ))),
         DiadocReply::MessageOrFile(view) if file => file_view(state, ex, &view, reply),
         DiadocReply::MessageOrFile(view) => Ok(json(
             StatusCode::OK,

@@ -32,7 +32,7 @@ use http::Method;
 pub use crate::upstream::Service;
 pub use call::{
     BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView,
-    JsonBody, JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
+    JsonBody, JsonReply, Page, ProtoBody, RawFile, ReadFirst, ShelfFile, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -53,6 +53,9 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::GET_DOCUMENT,
     &diadoc::POST_MESSAGE,
     &diadoc::TRANSFORM_TEMPLATE,
+    &diadoc::GET_ENTITY_CONTENT,
+    &diadoc::GET_DOCUMENT_PRINT_FORM,
+    &diadoc::GET_DOCUMENT_ARCHIVE,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,

@@ -27,6 +27,20 @@ pub struct UpstreamReply {
     /// Diadoc's `Sunset` / `Link: <…>; rel="sunset"` headers, when the method is deprecated
     /// (lifecycle.md §1.1); logged once per route (`sunset.rs`), never passed to callers.
     pub sunset: Option<diadoc::Sunset>,
+    /// A file reply's own headers (`download.rs`); `None` for every other reply.
+    pub file: Option<FileHeaders>,
+}
+
+/// What a file reply says about itself, read from the upstream's headers as sent (`download.rs`
+/// decides what of it is safe to pass on).
+#[derive(Debug, Clone, Default)]
+pub struct FileHeaders {
+    /// `Content-Type`.
+    pub content_type: Option<http::HeaderValue>,
+    /// `Content-Disposition`.
+    pub disposition: Option<http::HeaderValue>,
+    /// `Content-Length`.
+    pub length: Option<u64>,
 }
 
 /// The upstream services.
@@ -109,6 +123,9 @@ pub enum UpstreamError {
     /// The upstream answered 2xx with something we cannot use.
     #[error("unusable reply: {0}")]
     Unusable(String),
+    /// A reply the gateway reads whole is larger than this many bytes (`download.rs`).
+    #[error("upstream reply larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 /// A header's value as text, if it is text.

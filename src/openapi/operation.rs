@@ -174,6 +174,25 @@ fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
                 )
                 .build(),
         ),
+        DiadocReply::Stream(view) => (
+            "200",
+            file_response(
+                &[view.media_type, "*/*"],
+                "The entity's bytes, streamed as the upstream sends them, with its media type \
+                 (`application/octet-stream` when it names none).",
+            ),
+        ),
+        DiadocReply::File(view) => (
+            "200",
+            file_response(
+                &[view.media_type, "*/*"],
+                "The file, with the upstream's media type and file name.",
+            ),
+        ),
+        DiadocReply::Shelf(shelf) => (
+            "200",
+            file_response(&[shelf.file.media_type], "The file, streamed."),
+        ),
         DiadocReply::Page(page) => {
             let base = schemas.message(page.message);
             let next = ObjectBuilder::new()
@@ -220,6 +239,46 @@ fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
             ("200", response.build())
         }
     }
+}
+
+/// A file answer: raw bytes in each of `media_types`, as an attachment.
+fn file_response(media_types: &[&str], text: &str) -> Response {
+    let mut response = ResponseBuilder::new().description(text);
+    for media_type in media_types {
+        response = response.content(
+            *media_type,
+            ContentBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+                ))
+                .build(),
+        );
+    }
+    response
+        .header(
+            "Content-Disposition",
+            header_schema(
+                Type::String,
+                "`attachment; filename=\"…\"` (and `filename*`).",
+            ),
+        )
+        .header(
+            "Content-Length",
+            header_schema(
+                Type::Integer,
+                "The size in bytes, when the upstream gives it.",
+            ),
+        )
+        .header(
+            "Cache-Control",
+            header_schema(
+                Type::String,
+                "`private, no-store`: the file is the caller's.",
+            ),
+        )
+        .build()
 }
 
 fn pending_response() -> Response {

@@ -10,6 +10,7 @@ fn reply(status: u16, retry_after: Option<u64>) -> Attempt {
         retry_after,
         body: Bytes::new(),
         sunset: None,
+        file: None,
     })
 }
 

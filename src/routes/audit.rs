@@ -172,6 +172,29 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
                     }
                 }
             }
+            DiadocReply::Stream(view) | DiadocReply::File(view) => {
+                file_name_faults(route, view.file_name, &mut fault);
+                if matches!(call.reply, DiadocReply::Stream(_))
+                    && (route.polling != Polling::None || route.cache != CachePolicy::None)
+                {
+                    fault("a streamed reply is neither polled nor cached".to_owned());
+                }
+            }
+            DiadocReply::Shelf(shelf) => {
+                file_name_faults(route, shelf.file.file_name, &mut fault);
+                let text = message(pool, shelf.message)
+                    .and_then(|m| m.get_field_by_name(shelf.field))
+                    .is_some_and(|f| matches!(f.kind(), Kind::String) && !f.is_list());
+                if !text {
+                    fault(format!(
+                        "shelf field {} is not a string field of {}",
+                        shelf.field, shelf.message
+                    ));
+                }
+                if route.polling != Polling::RetryAfter {
+                    fault("a shelf reply is a long request (Polling::RetryAfter)".to_owned());
+                }
+            }
             DiadocReply::Message(_) | DiadocReply::Created(_) | DiadocReply::Token => {}
         }
     }
@@ -282,6 +305,21 @@ fn from_path_faults(
                 "from_path fills {field} from {}, not a path parameter of the route whose \
                  upstream target is the body",
                 param.name
+            ));
+        }
+    }
+}
+
+/// Every `{name}` of a file name is a path parameter of the route.
+fn file_name_faults(route: &Route, file_name: &str, fault: &mut impl FnMut(String)) {
+    for name in placeholders_of(file_name) {
+        if !route
+            .params
+            .iter()
+            .any(|p| p.location == In::Path && p.name == name)
+        {
+            fault(format!(
+                "file name {file_name:?} names {{{name}}}, not a path parameter"
             ));
         }
     }

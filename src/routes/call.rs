@@ -148,6 +148,9 @@ impl Call {
                 if c.box_of_org.is_some() {
                     out.push((Verb::Get, BoxOfOrg::LOOKUP_PATH));
                 }
+                if let DiadocReply::Shelf(shelf) = &c.reply {
+                    out.push((Verb::Get, shelf.path));
+                }
                 out
             }
             Self::Edin(c) => {
@@ -273,6 +276,18 @@ pub enum DiadocReply {
     /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the
     /// file's media type, one `bytes` field of it as the body.
     MessageOrFile(FileView),
+    /// The upstream's raw bytes (not protobuf), **streamed** to the caller as they arrive, never
+    /// held whole (`download.rs`), with the upstream's media type and file name when they are
+    /// safe, else the view's.
+    Stream(RawFile),
+    /// The upstream's raw bytes read whole, at most `download::MAX_FILE_BYTES` (a long request's
+    /// result, which its waiters share), with the upstream's media type and file name when they
+    /// are safe, else the view's.
+    File(RawFile),
+    /// The two-call result (generate, then download): the reply message names a file on the
+    /// shelf in one string field; until that field is filled the call is still running; then the
+    /// gateway downloads the file with a second call and streams it (`download.rs`).
+    Shelf(ShelfFile),
 }
 
 impl DiadocReply {
@@ -283,7 +298,8 @@ impl DiadocReply {
             Self::Message(m) | Self::Created(m) => Some(m),
             Self::Page(p) => Some(p.message),
             Self::MessageOrFile(f) => Some(f.message),
-            Self::Token => None,
+            Self::Shelf(s) => Some(s.message),
+            Self::Token | Self::Stream(_) | Self::File(_) => None,
         }
     }
 }
@@ -299,6 +315,32 @@ pub struct FileView {
     pub media_type: &'static str,
     /// The `Content-Disposition` file name; `{param}` is replaced by that path parameter's value.
     pub file_name: &'static str,
+}
+
+/// A file answered as raw bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct RawFile {
+    /// The media type when the upstream names none, or none that is safe to pass on (for
+    /// [`DiadocReply::Shelf`]: always, the shelf only says `application/octet-stream`).
+    pub media_type: &'static str,
+    /// The file name when the upstream gives none (always, for [`DiadocReply::Shelf`]); `{param}`
+    /// is replaced by that path parameter's value.
+    pub file_name: &'static str,
+}
+
+/// A file the upstream puts on its shelf: named in a reply field, downloaded by a second call.
+#[derive(Debug, Clone, Copy)]
+pub struct ShelfFile {
+    /// The first call's reply message.
+    pub message: &'static str,
+    /// Its string field with the name on the shelf (proto name); empty while still running.
+    pub field: &'static str,
+    /// The download: `GET path?query=<name>`.
+    pub path: &'static str,
+    /// The download's query parameter for the name.
+    pub query: &'static str,
+    /// What the caller gets.
+    pub file: RawFile,
 }
 
 /// How a list reply pages.

@@ -6,6 +6,7 @@
 mod account;
 mod counteragents;
 mod documents;
+mod files;
 mod messages;
 mod sessions;
 mod templates;
@@ -13,6 +14,7 @@ mod templates;
 pub use account::*;
 pub use counteragents::*;
 pub use documents::*;
+pub use files::*;
 pub use messages::*;
 pub use sessions::*;
 pub use templates::*;

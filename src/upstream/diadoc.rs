@@ -191,6 +191,7 @@ impl DiadocClient {
                 retry_after,
                 body,
                 sunset: Sunset::from_headers(&headers),
+                file: None,
             });
         }
         Err(UpstreamError::Status(UpstreamFailure {
@@ -198,6 +199,89 @@ impl DiadocClient {
             status: status.as_u16(),
             error_code: header_text(&headers, "x-diadoc-errorcode"),
             trace_id: header_text(&headers, "x-kontur-trace-id"),
+            message: upstream_message(&body),
+        }))
+    }
+}
+
+/// The largest error body read from a file call: Diadoc's errors are short plain text (api.md,
+/// "Errors"); the rest is not read.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// A 2xx reply whose body is still to be read: what a file call returns (`download.rs` streams
+/// or collects the body).
+#[derive(Debug)]
+pub struct OpenReply {
+    /// The 2xx status.
+    pub status: http::StatusCode,
+    /// `Retry-After`, in whole seconds, when sent.
+    pub retry_after: Option<u64>,
+    /// The file's own headers, as sent.
+    pub file: super::FileHeaders,
+    /// Kontur's deprecation headers, if sent (`sunset.rs` warns once).
+    pub sunset: Option<Sunset>,
+    /// The response, its body unread: read it with `chunk()`.
+    pub response: reqwest::Response,
+}
+
+impl DiadocClient {
+    /// Sends one call whose reply is a file and returns as soon as the headers are in: a 2xx
+    /// with its body unread, or the refusal (its text read up to 64 KiB) as [`UpstreamError`].
+    /// `timeout` bounds the whole call, body included (it replaces the client's default).
+    pub async fn open(
+        &self,
+        req: DiadocRequest<'_>,
+        timeout: std::time::Duration,
+    ) -> Result<OpenReply, UpstreamError> {
+        let url = format!("{}{}", self.base, req.path);
+        let mut builder = self.http.request(req.method, url).timeout(timeout);
+        if !req.query.is_empty() {
+            builder = builder.query(req.query);
+        }
+        if let Some(auth) = self.authorization(req.token) {
+            builder = builder.header(header::AUTHORIZATION, auth);
+        }
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let mut response = builder.send().await?;
+        let status = response.status();
+        let headers = response.headers();
+        if status.is_success() {
+            let file = super::FileHeaders {
+                content_type: headers.get(header::CONTENT_TYPE).cloned(),
+                disposition: headers.get(header::CONTENT_DISPOSITION).cloned(),
+                length: response.content_length(),
+            };
+            let retry_after = headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let sunset = Sunset::from_headers(headers);
+            return Ok(OpenReply {
+                status,
+                retry_after,
+                file,
+                sunset,
+                response,
+            });
+        }
+        let error_code = header_text(headers, "x-diadoc-errorcode");
+        let trace_id = header_text(headers, "x-kontur-trace-id");
+        let mut body = Vec::new();
+        while body.len() < MAX_ERROR_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                // A refusal cut short still has its status; the text is what arrived.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        body.truncate(MAX_ERROR_BYTES);
+        Err(UpstreamError::Status(UpstreamFailure {
+            service: super::Service::Diadoc,
+            status: status.as_u16(),
+            error_code,
+            trace_id,
             message: upstream_message(&body),
         }))
     }

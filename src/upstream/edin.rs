@@ -138,6 +138,7 @@ impl EdinClient {
                 retry_after: None,
                 body,
                 sunset: None,
+                file: None,
             });
         }
         if status == StatusCode::UNAUTHORIZED || status.is_redirection() {

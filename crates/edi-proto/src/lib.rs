@@ -57,6 +57,9 @@ pub mod names {
     pub const ORGANIZATION: &str = "Diadoc.Api.Proto.Organization";
     /// `/GenerateDocumentProtocol` response.
     pub const DOCUMENT_PROTOCOL: &str = "Diadoc.Api.Proto.Documents.DocumentProtocol";
+    /// GenerateDocumentZip's reply: the name of the archive on the shelf.
+    pub const DOCUMENT_ZIP_GENERATION_RESULT: &str =
+        "Diadoc.Api.Proto.Documents.DocumentZipGenerationResult";
     /// `/PostTemplate` request body.
     pub const TEMPLATE_TO_POST: &str = "Diadoc.Api.Proto.Events.TemplateToPost";
     /// `/PostTemplate` response.

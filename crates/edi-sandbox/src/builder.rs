@@ -35,6 +35,9 @@ impl Default for SandboxBuilder {
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
                 deprecated: Vec::new(),
+                print_form_polls: 1,
+                zip_polls: 1,
+                large_entity_bytes: crate::diadoc::files::LARGE_ENTITY_BYTES,
             },
             delay: Duration::ZERO,
             faults: Vec::new(),
@@ -90,6 +93,27 @@ impl SandboxBuilder {
     /// running" (204 + `Retry-After`) before the message; default 1, 0 for none.
     pub fn message_polls(mut self, k: u32) -> Self {
         self.settings.message_polls = k;
+        self
+    }
+
+    /// How many GeneratePrintForm calls per document answer "not ready" (204 + `Retry-After`,
+    /// no body) before the print form; default 1, 0 for none.
+    pub fn print_form_polls(mut self, k: u32) -> Self {
+        self.settings.print_form_polls = k;
+        self
+    }
+
+    /// How many GenerateDocumentZip calls per archive answer "not ready" (200 + `Retry-After`
+    /// + an empty `ZipFileNameOnShelf`) before the name on the shelf; default 1, 0 for none.
+    pub fn zip_polls(mut self, k: u32) -> Self {
+        self.settings.zip_polls = k;
+        self
+    }
+
+    /// The size in bytes of the seeded large entity ([`crate::Seed::large_entity`]), generated
+    /// as it is sent (never held); default 50 MiB.
+    pub fn large_entity_bytes(mut self, n: u64) -> Self {
+        self.settings.large_entity_bytes = n;
         self
     }
 

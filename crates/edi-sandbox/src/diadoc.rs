@@ -11,6 +11,7 @@ pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod files;
 pub(crate) mod messages;
 mod organizations;
 pub(crate) mod protocol;
@@ -125,6 +126,26 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/TransformTemplateToMessage",
         handler: Handler::User(messages::transform),
+    },
+    Method {
+        verb: "GET",
+        path: "/V4/GetEntityContent",
+        handler: Handler::User(files::entity_content),
+    },
+    Method {
+        verb: "GET",
+        path: "/GeneratePrintForm",
+        handler: Handler::User(files::print_form),
+    },
+    Method {
+        verb: "GET",
+        path: "/GenerateDocumentZip",
+        handler: Handler::User(files::document_zip),
+    },
+    Method {
+        verb: "GET",
+        path: "/V2/ShelfDownload",
+        handler: Handler::User(files::shelf_download),
     },
 ];
 

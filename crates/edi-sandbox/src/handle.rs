@@ -210,4 +210,9 @@ impl SandboxHandle {
     pub fn seed(&self) -> &Seed {
         &self.shared.seed
     }
+
+    /// The size of the large entity ([`Seed::large_entity`]) this sandbox serves, in bytes.
+    pub fn large_entity_bytes(&self) -> u64 {
+        self.shared.settings.large_entity_bytes
+    }
 }

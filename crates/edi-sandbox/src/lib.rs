@@ -60,8 +60,10 @@
 //! Diadoc: `POST /V3/Authenticate?type=password`, `GET /GetMyOrganizations`,
 //! `GET /GetOrganization`, `GET /V3/GetCounteragents` (V2 was removed after 10 Nov 2026 and
 //! answers 404 as any unknown path), `GET /V3/GetDocuments`, `POST /V3/GetDocflows`,
-//! `POST /V5/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. A method marked
-//! with `SandboxBuilder::deprecate` answers with `Sunset` and `Link; rel="sunset"`. Bodies are
+//! `POST /V5/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`; the file
+//! methods `GET /V4/GetEntityContent`, `GET /GeneratePrintForm`, `GET /GenerateDocumentZip` and
+//! `GET /V2/ShelfDownload` (`diadoc/files.rs`, raw bytes). A method marked with
+//! `SandboxBuilder::deprecate` answers with `Sunset` and `Link; rel="sunset"`. Bodies are
 //! protobuf both ways; the only JSON the sandbox reads is Authenticate's `LoginPassword` (api.md
 //! shows that one in JSON), and it never answers in JSON (`Accept` is ignored).
 //!
@@ -124,6 +126,7 @@ mod wire;
 pub mod seed;
 
 pub use builder::SandboxBuilder;
+pub use diadoc::files::{LARGE_ENTITY_BYTES, LargeEntity, generated, has_print_form, zip};
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;

@@ -23,6 +23,16 @@ pub(crate) enum Reply {
         status: StatusCode,
         retry_after: u64,
     },
+    /// "Not ready" with a body: 200, `Retry-After: seconds` and a protobuf message (api.md,
+    /// GenerateDocumentZip: the C# SDK parses the body of a pending answer).
+    PendingProto { retry_after: u64, body: Vec<u8> },
+    /// 200 with a file's raw bytes (not protobuf): its media type, an optional
+    /// `Content-Disposition`, and the bytes (`files.rs`).
+    File {
+        content_type: &'static str,
+        disposition: Option<String>,
+        body: crate::diadoc::files::FileBody,
+    },
 }
 
 /// Why a request was refused.
@@ -109,6 +119,17 @@ pub(crate) fn render(outcome: Result<Reply, Refusal>) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             r
         }
+        Ok(Reply::PendingProto { retry_after, body }) => {
+            let mut r = response(StatusCode::OK, "application/x-protobuf", body);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            r
+        }
+        Ok(Reply::File {
+            content_type,
+            disposition,
+            body,
+        }) => crate::diadoc::files::render(content_type, disposition, body),
         Err(refusal) => {
             let status = refusal.status();
             let mut r = response(status, TEXT, refusal.text().into_bytes());

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::files::Files;
 use crate::diadoc::messages::Messages;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
@@ -39,6 +40,12 @@ pub(crate) struct Settings {
     pub edin_session_idle: Duration,
     /// Diadoc methods marked deprecated: (path, `Sunset` HTTP-date) (`diadoc/sunset.rs`).
     pub deprecated: Vec<(String, String)>,
+    /// How many GeneratePrintForm calls per document answer "not ready".
+    pub print_form_polls: u32,
+    /// How many GenerateDocumentZip calls per archive answer "not ready".
+    pub zip_polls: u32,
+    /// The size of the seeded large entity, in bytes.
+    pub large_entity_bytes: u64,
 }
 
 /// A fault injected with `fail_next`: the status and plain-text body of the answer.
@@ -61,6 +68,7 @@ pub(crate) struct Mutable {
     /// Messages posted (PostMessage, TransformTemplateToMessage), in order: an event feed reads
     /// `messages.posted`.
     pub messages: Messages,
+    pub files: Files,
     pub edin: edin::State,
 }
 

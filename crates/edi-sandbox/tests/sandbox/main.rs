@@ -8,6 +8,7 @@ mod counteragents;
 mod docflows;
 mod documents;
 mod edin;
+mod files;
 mod helpers;
 mod messages;
 mod organizations;
