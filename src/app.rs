@@ -46,6 +46,8 @@ pub struct App {
     pub(crate) cache: PageCache,
     /// Running polling loops of long requests, shared by identical concurrent calls.
     pub(crate) poller: Arc<Poller<Exchange>>,
+    /// Event streams (`Accept: text/event-stream`): their shared pollers and their bound.
+    pub(crate) feeds: crate::events::Feeds,
 }
 
 impl std::ops::Deref for AppState {
@@ -77,6 +79,11 @@ impl AppState {
             edin,
             cache,
             poller: Arc::new(Poller::new(config.poll_floor())),
+            feeds: crate::events::Feeds::new(
+                config.events_poll(),
+                config.events_heartbeat(),
+                config.events_max_streams,
+            ),
             config,
         })))
     }

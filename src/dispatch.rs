@@ -169,6 +169,9 @@ async fn handle(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (exchange, prefs) = prepare(state, route, request).await?;
+    if prefs.stream {
+        return crate::events::respond(state, exchange, prefs.last_event_id);
+    }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the

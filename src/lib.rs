@@ -40,6 +40,7 @@ pub mod demo;
 mod dispatch;
 mod edin_codec;
 mod error;
+mod events;
 mod exchange;
 mod keys;
 pub mod openapi;

@@ -27,8 +27,8 @@ use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
-    JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
+    BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, EventStream, FileView,
+    JsonBody, JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -42,6 +42,7 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::BATCH_GET_DOCFLOWS,
     &diadoc::GET_DOCUMENT_PROTOCOL,
     &diadoc::CREATE_TEMPLATE,
+    &diadoc::LIST_EVENTS,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,
@@ -95,6 +96,9 @@ pub struct Route {
     /// Operations a caller can take next with ids from this one's reply (OpenAPI `links` on the
     /// success response; schemathesis' stateful phase follows them).
     pub links: &'static [Link],
+    /// A list route whose feed can also be followed as Server-Sent Events
+    /// (`Accept: text/event-stream`; `events.rs`).
+    pub stream: Option<EventStream>,
 }
 
 /// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
@@ -127,6 +131,7 @@ impl Route {
             polling: Polling::None,
             idempotency: None,
             links: &[],
+            stream: None,
         }
     }
 

@@ -5,11 +5,13 @@
 
 mod counteragents;
 mod documents;
+mod events;
 mod sessions;
 mod templates;
 
 pub use counteragents::*;
 pub use documents::*;
+pub use events::*;
 pub use sessions::*;
 pub use templates::*;
 

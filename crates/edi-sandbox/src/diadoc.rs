@@ -10,6 +10,7 @@ pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod events;
 mod organizations;
 pub(crate) mod protocol;
 pub(crate) mod templates;
@@ -81,6 +82,11 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/PostTemplate",
         handler: Handler::User(templates::post),
+    },
+    Method {
+        verb: "GET",
+        path: "/V8/GetNewEvents",
+        handler: Handler::User(events::new_events),
     },
 ];
 

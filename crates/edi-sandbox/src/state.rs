@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::events::Feeds;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
@@ -53,6 +54,8 @@ pub(crate) struct Mutable {
     pub protocols: ProtocolQueue,
     pub templates: Operations,
     pub edin: edin::State,
+    /// Box event feeds (GetNewEvents), seeded on first use, grown by `record_event`.
+    pub events: Feeds,
 }
 
 /// One sandbox's state, shared by its handler and its handle.
