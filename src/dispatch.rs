@@ -170,7 +170,7 @@ async fn handle(
 ) -> Result<Response, ApiError> {
     let (exchange, prefs) = prepare(state, route, request).await?;
     if prefs.stream {
-        return crate::events::respond(state, exchange, prefs.last_event_id);
+        return crate::events::respond(state, exchange, prefs.last_event_id).await;
     }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {

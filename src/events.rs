@@ -141,8 +141,10 @@ impl Feeds {
 }
 
 /// Answers `ex` as a Server-Sent Events stream from `last_event_id` (else the route's cursor
-/// parameter, else the start). Errors here come before the stream: 503 when too many are open.
-pub(crate) fn respond(
+/// parameter, else the start). The first page is read before the stream starts, so what the
+/// upstream refuses at once (403 for a foreign box, 401) is a normal problem, as is 503 when
+/// too many streams are open.
+pub(crate) async fn respond(
     state: &AppState,
     ex: Exchange,
     last_event_id: Option<String>,
@@ -158,9 +160,7 @@ pub(crate) fn respond(
     };
     let permit = Arc::clone(&state.feeds.slots)
         .try_acquire_owned()
-        .map_err(|_| {
-            ApiError::Unavailable("too many event streams are open; reconnect later")
-        })?;
+        .map_err(|_| ApiError::Unavailable("too many event streams are open; reconnect later"))?;
     let cursor_name = match page.cursor.upstream {
         crate::routes::Target::Query(name) | crate::routes::Target::QueryOr(name, _) => name,
         crate::routes::Target::Body => page.cursor.name,
@@ -184,8 +184,17 @@ pub(crate) fn respond(
         limit: usize::try_from(limit).unwrap_or(usize::MAX),
         key: keys::feed_key(&ex, cursor_name),
     });
+    let first = fetch(state, &feed, start.as_deref(), cursor_name).await?;
     let (tx, rx) = mpsc::channel(BUFFER);
-    tokio::spawn(follow(state.clone(), feed, start, tx, permit, cursor_name));
+    tokio::spawn(follow(
+        state.clone(),
+        feed,
+        start,
+        Some(first),
+        tx,
+        permit,
+        cursor_name,
+    ));
     let heartbeat = KeepAlive::new()
         .interval(state.feeds.heartbeat)
         .text("keep-alive");
@@ -224,12 +233,13 @@ async fn follow(
     state: AppState,
     feed: Arc<Feed>,
     mut cursor: Option<String>,
+    mut first: Option<Fetched>,
     tx: mpsc::Sender<Event>,
     _permit: OwnedSemaphorePermit,
     cursor_name: &'static str,
 ) {
     loop {
-        if catch_up(&state, &feed, &mut cursor, &tx, cursor_name)
+        if catch_up(&state, &feed, &mut cursor, first.take(), &tx, cursor_name)
             .await
             .is_err()
         {
@@ -245,7 +255,8 @@ async fn follow(
                 Ok(Batch::Items { after, items }) => {
                     let start = if after == cursor {
                         0
-                    } else if let Some(p) = items.iter().position(|i| Some(&i.id) == cursor.as_ref())
+                    } else if let Some(p) =
+                        items.iter().position(|i| Some(&i.id) == cursor.as_ref())
                     {
                         p + 1
                     } else {
@@ -264,7 +275,9 @@ async fn follow(
                     return;
                 }
                 // Fell behind the broadcast, or the poller ended: read on from our own cursor.
-                Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => {
+                Err(
+                    broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed,
+                ) => {
                     break;
                 }
             }
@@ -272,19 +285,23 @@ async fn follow(
     }
 }
 
-/// Reads the feed from `cursor` until a short page, sending each item. `Err` when the stream
-/// must stop.
+/// Reads the feed from `cursor` until a short page (starting with `first` when it was read
+/// already), sending each item. `Err` when the stream must stop.
 async fn catch_up(
     state: &AppState,
     feed: &Feed,
     cursor: &mut Option<String>,
+    mut first: Option<Fetched>,
     tx: &mpsc::Sender<Event>,
     cursor_name: &'static str,
 ) -> Result<(), Stop> {
     loop {
-        let fetched = tokio::select! {
-            () = tx.closed() => return Err(Stop::Gone),
-            fetched = fetch(state, feed, cursor.as_deref(), cursor_name) => fetched,
+        let fetched = match first.take() {
+            Some(page) => Ok(page),
+            None => tokio::select! {
+                () = tx.closed() => return Err(Stop::Gone),
+                fetched = fetch(state, feed, cursor.as_deref(), cursor_name) => fetched,
+            },
         };
         match fetched {
             Ok(page) => {
@@ -327,7 +344,9 @@ async fn fetch(
     cursor_name: &'static str,
 ) -> Result<Fetched, ApiError> {
     let Call::Diadoc(call) = &feed.route.upstream else {
-        return Err(ApiError::Internal("an event stream needs a Diadoc call".to_owned()));
+        return Err(ApiError::Internal(
+            "an event stream needs a Diadoc call".to_owned(),
+        ));
     };
     let mut query = feed.query.clone();
     if let Some(c) = cursor {
@@ -356,10 +375,7 @@ async fn fetch(
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .filter(|k| CURSOR.is_match(k))
                     .ok_or_else(|| {
-                        ApiError::BadGateway(format!(
-                            "an event without a usable {}",
-                            feed.page.key
-                        ))
+                        ApiError::BadGateway(format!("an event without a usable {}", feed.page.key))
                     })?;
                 let data = state.transcoder.dynamic_to_json(event, &[]);
                 items.push(Item {
@@ -411,7 +427,10 @@ async fn poll(state: AppState, feed: Arc<Feed>, poller: Arc<Poller>, cursor_name
             tokio::time::sleep(state.feeds.interval).await;
         }
         if release_if_unwatched(&state, &feed.key, &poller) {
-            tracing::debug!(route = feed.route.id, "event poller stopped: no stream left");
+            tracing::debug!(
+                route = feed.route.id,
+                "event poller stopped: no stream left"
+            );
             return;
         }
         let after = poller

@@ -323,7 +323,10 @@ fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
         ));
     }
     if route.stream.is_some() {
-        out.push(("406", "`Accept` names neither JSON nor `text/event-stream`."));
+        out.push((
+            "406",
+            "`Accept` names neither JSON nor `text/event-stream`.",
+        ));
     }
     out.push((
         "409",

@@ -9,6 +9,7 @@ mod edin;
 mod edin_documented;
 mod edin_groups;
 mod errors;
+mod events;
 mod openapi;
 mod protocol;
 mod router;

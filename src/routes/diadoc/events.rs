@@ -41,10 +41,16 @@ const TO: Param = Param {
 
 /// The `event:` names of the stream, and what each means.
 const KINDS: &[(&str, &str)] = &[
-    ("message", "a new letter (`message.messageType` is `Letter`)"),
+    (
+        "message",
+        "a new letter (`message.messageType` is `Letter`)",
+    ),
     ("draft", "a new draft"),
     ("template", "a new template"),
-    ("patch", "a change to an earlier message (`patch`: signatures, answers, revocations…)"),
+    (
+        "patch",
+        "a change to an earlier message (`patch`: signatures, answers, revocations…)",
+    ),
     ("event", "an event with neither `message` nor `patch`"),
 ];
 

@@ -8,8 +8,9 @@
 //! message or a partnership change, may call it too). Each event gets an `IndexKey` when it is
 //! recorded; keys sort in feed order.
 //!
-//! * `afterIndexKey` is exclusive; an unknown key is a 400 (the sandbox's choice, as for the
-//!   other lists). With `afterEventId` as well: 400 (api.md: "must not be combined").
+//! * `afterIndexKey` is exclusive and names a place in the whole feed, whatever the filters (a
+//!   key from an unfiltered page works with a filter: UNKNOWN in api.md, the sandbox's choice);
+//!   an unknown key is a 400 (the sandbox's choice, as for the other lists). With `afterEventId` as well: 400 (api.md: "must not be combined").
 //! * Filters: `messageType` (`Letter`, `Draft`, `Template`), `documentDirection` (`Inbound`,
 //!   `Outbound`, `Internal`), `typeNamedId` (comma-separated lists), `timestampFromTicks` /
 //!   `timestampToTicks` (inclusive), `counteragentBoxId`; `orderBy` `Ascending` (default) or
@@ -400,56 +401,51 @@ pub(crate) fn new_events(shared: &Shared, call: &Call, user: usize) -> Outcome {
     }
     let mut state = shared.lock();
     let feed = feed(&mut state.events, &shared.seed, b);
-    let mut matching: Vec<&Stored> = feed
-        .iter()
-        .filter(|s| {
-            message_types.as_ref().is_none_or(|l| {
-                l.iter()
-                    .any(|t| t.eq_ignore_ascii_case(s.message_type.as_str_name()))
-            })
-        })
-        .filter(|s| {
-            directions.as_ref().is_none_or(|l| {
-                s.direction
-                    .is_some_and(|d| l.iter().any(|x| x.eq_ignore_ascii_case(d)))
-            })
-        })
-        .filter(|s| {
-            types
-                .as_ref()
-                .is_none_or(|l| s.types.iter().any(|t| l.contains(&t.as_str())))
-        })
-        .filter(|s| from.is_none_or(|f| s.ticks >= f) && to.is_none_or(|t| s.ticks <= t))
-        .filter(|s| {
-            counteragent
+    let matches = |s: &Stored| {
+        message_types.as_ref().is_none_or(|l| {
+            l.iter()
+                .any(|t| t.eq_ignore_ascii_case(s.message_type.as_str_name()))
+        }) && directions.as_ref().is_none_or(|l| {
+            s.direction
+                .is_some_and(|d| l.iter().any(|x| x.eq_ignore_ascii_case(d)))
+        }) && types
+            .as_ref()
+            .is_none_or(|l| s.types.iter().any(|t| l.contains(&t.as_str())))
+            && from.is_none_or(|f| s.ticks >= f)
+            && to.is_none_or(|t| s.ticks <= t)
+            && counteragent
                 .as_ref()
                 .is_none_or(|c| s.counteragent.as_ref() == Some(c))
-        })
-        .collect();
+    };
+    let mut ordered: Vec<&Stored> = feed.iter().collect();
     if descending {
-        matching.reverse();
+        ordered.reverse();
     }
+    // The cursor is a place in the whole feed, whatever the filters (a stream filtered one way
+    // may resume from a key read another way); `after_cursor` makes an unknown key a 400.
     let start = if let Some(after) = call.param("afterEventId") {
-        let position = matching
+        let position = ordered
             .iter()
             .position(|s| s.event.event_id.eq_ignore_ascii_case(after))
             .ok_or_else(|| Refusal::bad_request(format!("Unknown afterEventId '{after}'")))?;
         position + 1
     } else {
         after_cursor(
-            matching.iter().map(|s| s.event.index_key.as_deref()),
+            ordered.iter().map(|s| s.event.index_key.as_deref()),
             call.param("afterIndexKey"),
         )?
     };
-    let events: Vec<ev::BoxEvent> = matching
+    let total = ordered.iter().filter(|s| matches(s)).count();
+    let events: Vec<ev::BoxEvent> = ordered
         .iter()
         .skip(start)
+        .filter(|s| matches(s))
         .take(limit)
         .map(|s| s.event.clone())
         .collect();
     proto(&ev::BoxEventList {
         events,
-        total_count: Some(count32(matching.len())),
+        total_count: Some(count32(total)),
         total_count_type: dap::TotalCountType::Equal as i32,
     })
 }
