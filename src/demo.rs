@@ -107,6 +107,7 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     let documents = url(base, &diadoc::LIST_DOCUMENTS, &[("boxId", box_id)]);
     let docflows = url(base, &diadoc::BATCH_GET_DOCFLOWS, &[("boxId", box_id)]);
     let templates = url(base, &diadoc::CREATE_TEMPLATE, &[]);
+    let events = url(base, &diadoc::LIST_EVENTS, &[("boxId", box_id)]);
     let edin_session = url(base, &edin::CREATE_SESSION, &[]);
     let procs = url(base, &edin::LIST_PROCESSES, &[]);
     let steps = url(base, &edin::CREATE_STEP, &[("procId", &edin_proc_id)]);
@@ -183,6 +184,11 @@ curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-asyn
 
 # 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
 curl -s -X POST '{templates}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
+
+# 7. The box's event feed: a page (oldest first; follow nextAfter), then the same feed live as
+#    Server-Sent Events (Ctrl-C to stop; reconnect with last-event-id to resume):
+curl -s '{events}?limit=5&documentDirection=Inbound&from=2024-11-01T00:00:00Z' -H "authorization: Bearer $TOKEN"
+curl -N '{events}' -H "authorization: Bearer $TOKEN" -H 'accept: text/event-stream'
 
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
 SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
