@@ -132,12 +132,6 @@ impl Feeds {
         // Every critical section is one lookup, insert or remove: the map stays consistent.
         self.pollers.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// How many shared pollers run now (tests).
-    #[cfg(test)]
-    pub(crate) fn pollers(&self) -> usize {
-        self.lock().len()
-    }
 }
 
 /// Answers `ex` as a Server-Sent Events stream from `last_event_id` (else the route's cursor

@@ -252,9 +252,9 @@ fn event_stream_schema(stream: crate::routes::EventStream, schemas: &mut Schemas
              is `event: error` with a problem JSON as `data`, then the end of the stream.",
             kinds.join("; ")
         )))
-        .examples([format!(
-            "id: 00000001AB…\nevent: message\ndata: {{\"eventId\":\"…\",\"message\":{{…}},\"indexKey\":\"00000001AB…\"}}\n\n: keep-alive\n\n"
-        )])
+        .examples([
+            "id: 00000001AB…\nevent: message\ndata: {\"eventId\":\"…\",\"message\":{…},\"indexKey\":\"00000001AB…\"}\n\n: keep-alive\n\n",
+        ])
         .build()
         .into()
 }

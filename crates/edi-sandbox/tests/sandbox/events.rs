@@ -147,7 +147,7 @@ async fn appended_events_extend_the_feed() {
     assert_eq!(up.sb.event_count(&box_id), Some(before + 1));
     assert!(appended > after, "keys sort in feed order");
     let page = list(&up, &[("afterIndexKey", &after)]).await;
-    assert_eq!(keys(&page), [appended.clone()]);
+    assert_eq!(keys(&page), std::slice::from_ref(&appended));
     let m = page.events[0].message.as_ref().expect("a message");
     assert_eq!(m.message_type, dap::documents::MessageType::Letter as i32);
     assert_eq!(m.to_box_id.as_deref(), Some(box_id.as_str()));
