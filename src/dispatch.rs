@@ -170,7 +170,8 @@ async fn handle(
 ) -> Result<Response, ApiError> {
     let (exchange, prefs) = prepare(state, route, request).await?;
     if prefs.stream {
-        return crate::events::respond(state, exchange, prefs.last_event_id).await;
+        // Boxed like the upstream calls below: only a stream's start holds its state.
+        return Box::pin(crate::events::respond(state, exchange, prefs.last_event_id)).await;
     }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {

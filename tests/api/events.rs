@@ -632,3 +632,36 @@ async fn streams_past_the_bound_get_503() {
     assert_eq!(page.status(), 200);
     drop(first);
 }
+
+#[tokio::test]
+async fn streams_that_started_at_different_places_share_the_poller_without_repeats() {
+    let app = spawn_sse(3600).await;
+    let token = app.demo_token().await;
+    let box_id = app.sandbox.seed().first_box_id_guid().to_owned();
+    let all = whole_feed(&app, &token, &box_id).await;
+    let n = all.len();
+    let path = events_path(&box_id, "");
+    tokio::time::pause();
+    let mut a = open(&app, &token, &path, &[("last-event-id", &key(&all[n - 1]))]).await;
+    let mut b = open(&app, &token, &path, &[("last-event-id", &key(&all[n - 3]))]).await;
+    assert_eq!(b.next().await.id, Some(key(&all[n - 2])));
+    assert_eq!(b.next().await.id, Some(key(&all[n - 1])));
+    let mut appended = Vec::new();
+    for _ in 0..3 {
+        let new = app.sandbox.append_letter(&box_id).expect("box");
+        assert_eq!(a.next().await.id.as_deref(), Some(new.as_str()));
+        assert_eq!(b.next().await.id.as_deref(), Some(new.as_str()));
+        appended.push(new);
+    }
+    // A third stream joins from further back while the poller runs: it reads up to the end
+    // itself, then follows with the others, each event once.
+    let mut c = open(&app, &token, &path, &[("last-event-id", &key(&all[n - 2]))]).await;
+    assert_eq!(c.next().await.id, Some(key(&all[n - 1])));
+    for new in &appended {
+        assert_eq!(c.next().await.id.as_ref(), Some(new));
+    }
+    let last = app.sandbox.append_letter(&box_id).expect("box");
+    for sse in [&mut a, &mut b, &mut c] {
+        assert_eq!(sse.next().await.id.as_deref(), Some(last.as_str()));
+    }
+}
