@@ -53,7 +53,10 @@ impl Preferences {
         }
         if route.stream.is_some() {
             prefs.stream = wants_media(headers, EVENT_STREAM)?;
-            prefs.last_event_id = last_event_id(headers)?;
+            // Only a stream resumes: a page ignores the header.
+            if prefs.stream {
+                prefs.last_event_id = last_event_id(headers)?;
+            }
         }
         Ok(prefs)
     }

@@ -122,7 +122,7 @@ pub(super) fn headers(route: &Route) -> Vec<utoipa::openapi::path::Parameter> {
                 .pattern(Some(rules::CURSOR.source))
                 .build(),
             "With `text/event-stream`: the `id` of the last event received; the stream resumes \
-             after it (instead of `after`).",
+             after it (instead of `after`). Ignored by a JSON page.",
         ));
     }
     if route.cache == CachePolicy::PerCaller {

@@ -133,6 +133,17 @@ async fn the_last_page_has_no_next_and_the_default_page_is_100() {
     // really has (lifecycle.md §1.4: 1..100 or 1..500).
     let last = app.upstream_calls(UPSTREAM).pop().expect("call");
     assert_eq!(last.query_param("limit"), Some("100"));
+    // A page ignores `Last-Event-ID` (only a stream resumes from it).
+    let r = app
+        .send(
+            Method::GET,
+            &events_path(&box_id, "limit=1"),
+            &token,
+            &[("last-event-id", "not a key")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
