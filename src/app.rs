@@ -50,6 +50,8 @@ pub struct App {
     pub(crate) boxes: crate::boxes::BoxCache,
     /// The (route, upstream path) pairs whose `Sunset` was logged (`sunset.rs`).
     pub(crate) sunsets: crate::sunset::SunsetLog,
+    /// Event streams (`Accept: text/event-stream`): their shared pollers and their bound.
+    pub(crate) feeds: crate::events::Feeds,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,6 +85,11 @@ impl AppState {
             poller: Arc::new(Poller::new(config.poll_floor())),
             boxes: crate::boxes::BoxCache::default(),
             sunsets: crate::sunset::SunsetLog::default(),
+            feeds: crate::events::Feeds::new(
+                config.events_poll(),
+                config.events_heartbeat(),
+                config.events_max_streams,
+            ),
             config,
         })))
     }

@@ -79,6 +79,21 @@ pub struct Config {
     /// whatever `Retry-After` says (the ceiling is 15 s, as in Diadoc's SDK).
     #[arg(long, env = "EDI_GATEWAY_POLL_FLOOR_MS", default_value_t = 1000)]
     pub poll_floor_ms: u64,
+
+    /// How often a caught-up event stream (`Accept: text/event-stream`) polls Diadoc's feed
+    /// again, in seconds; at least 1 (Kontur asks for at most 100 requests per second and 4 in
+    /// parallel per client). Identical streams of one caller share each poll.
+    #[arg(long, env = "EDI_GATEWAY_EVENTS_POLL_SECS", default_value_t = 5)]
+    pub events_poll_secs: u64,
+
+    /// How long an event stream may stay silent before a `: keep-alive` comment is sent, in
+    /// seconds (proxies close idle connections).
+    #[arg(long, env = "EDI_GATEWAY_EVENTS_HEARTBEAT_SECS", default_value_t = 15)]
+    pub events_heartbeat_secs: u64,
+
+    /// The most event streams open at once; one more is refused with 503.
+    #[arg(long, env = "EDI_GATEWAY_EVENTS_MAX_STREAMS", default_value_t = 1000)]
+    pub events_max_streams: usize,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -105,6 +120,9 @@ impl Config {
             wait_default_secs: 25,
             wait_max_secs: 120,
             poll_floor_ms: 1000,
+            events_poll_secs: 5,
+            events_heartbeat_secs: 15,
+            events_max_streams: 1000,
         }
     }
 
@@ -129,7 +147,26 @@ impl Config {
                 "EDI_GATEWAY_WAIT_DEFAULT_SECS must not exceed EDI_GATEWAY_WAIT_MAX_SECS".into(),
             );
         }
+        if self.events_poll_secs < 1 {
+            return Err(
+                "EDI_GATEWAY_EVENTS_POLL_SECS must be at least 1 (Kontur's published rate limits)"
+                    .into(),
+            );
+        }
+        if self.events_heartbeat_secs < 1 {
+            return Err("EDI_GATEWAY_EVENTS_HEARTBEAT_SECS must be at least 1".into());
+        }
         Ok(())
+    }
+
+    /// The pause between two polls of a caught-up event stream (at least 1 s).
+    pub fn events_poll(&self) -> Duration {
+        Duration::from_secs(self.events_poll_secs.max(1))
+    }
+
+    /// The idle time after which an event stream sends a keep-alive comment (at least 1 s).
+    pub fn events_heartbeat(&self) -> Duration {
+        Duration::from_secs(self.events_heartbeat_secs.max(1))
     }
 
     /// Cache TTL.

@@ -118,6 +118,7 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     let documents = url(base, &diadoc::LIST_DOCUMENTS, &[("boxId", box_id)]);
     let docflows = url(base, &diadoc::BATCH_GET_DOCFLOWS, &[("boxId", box_id)]);
     let templates = url(base, &diadoc::CREATE_TEMPLATE, &[]);
+    let events = url(base, &diadoc::LIST_EVENTS, &[("boxId", box_id)]);
     let edin_session = url(base, &edin::CREATE_SESSION, &[]);
     let procs = url(base, &edin::LIST_PROCESSES, &[]);
     let steps = url(base, &edin::CREATE_STEP, &[("procId", &edin_proc_id)]);
@@ -204,6 +205,11 @@ curl -s -o document.bin '{entity}' -H "authorization: Bearer $TOKEN"
 curl -s -o large.bin -w '%{{size_download}} bytes\n' '{large}' -H "authorization: Bearer $TOKEN"
 curl -s -OJ '{print_form}' -H "authorization: Bearer $TOKEN"
 curl -s -o archive.zip '{archive}?fullDocflow=true' -H "authorization: Bearer $TOKEN"
+
+# 7. The box's event feed: a page (oldest first; follow nextAfter), then the same feed live as
+#    Server-Sent Events (Ctrl-C to stop; reconnect with last-event-id to resume):
+curl -s '{events}?limit=5&documentDirection=Inbound&from=2024-11-01T00:00:00Z' -H "authorization: Bearer $TOKEN"
+curl -N '{events}' -H "authorization: Bearer $TOKEN" -H 'accept: text/event-stream'
 
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
 SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')

@@ -180,6 +180,10 @@ async fn handle(
     if let Some(call) = crate::download::streamed(route) {
         return Box::pin(crate::download::stream(state, &exchange, call)).await;
     }
+    if prefs.stream {
+        // Boxed like the upstream calls below: only a stream's start holds its state.
+        return Box::pin(crate::events::respond(state, exchange, prefs.last_event_id)).await;
+    }
     let (rendered, cache_status) = match route.cache {
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the

@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A feature the operator has not configured (e.g. password login without a developer key).
     #[error("not configured: {0}")]
     NotConfigured(&'static str),
+    /// The gateway is at a configured bound (e.g. the most event streams open at once); try
+    /// again later.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
 
     // === upstream answered with an error ===
     /// The upstream refused the call; its status decides ours (see [`UpstreamFailure::status`]).
@@ -95,6 +99,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
@@ -144,6 +149,7 @@ impl ApiError {
                     .to_owned(),
             ),
             Self::NotConfigured(what) => ("not-configured", "Not configured", (*what).to_owned()),
+            Self::Unavailable(why) => ("unavailable", "Service unavailable", (*why).to_owned()),
             Self::Upstream(f) => (
                 "upstream-error",
                 "The upstream refused the request",
@@ -225,6 +231,30 @@ impl ApiError {
     /// error).
     pub fn render(&self) -> Response {
         let status = self.status();
+        let bytes = self.problem_body();
+        let mut response = (status, bytes).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+            .extensions_mut()
+            .insert(LoggedError(std::sync::Arc::new(self.to_string())));
+        response
+    }
+
+    /// The problem+json body alone (an event stream's `event: error` carries it).
+    pub fn problem_body(&self) -> Vec<u8> {
+        let status = self.status();
         let (slug, title, detail) = self.slug_title_detail();
         let body = Problem {
             kind: format!("https://edi-gateway.dev/problems/{slug}"),
@@ -240,20 +270,7 @@ impl ApiError {
                 _ => None,
             },
         };
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let mut response = (status, bytes).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-            .extensions_mut()
-            .insert(LoggedError(std::sync::Arc::new(self.to_string())));
-        response
+        serde_json::to_vec(&body).unwrap_or_default()
     }
 }
 

@@ -46,6 +46,18 @@ pub(crate) fn box_key(token: Option<&SecretString>, org_id: &str) -> CacheKey {
     key.finish()
 }
 
+/// The key of an event stream's shared poller: the caller's token, the route and the upstream
+/// query without the cursor parameter `cursor` (each stream has its own cursor; the feed and its
+/// filters are what identical streams share).
+pub(crate) fn feed_key(ex: &Exchange, cursor: &str) -> [u8; 32] {
+    let mut key = Fingerprint::new(ex.token.as_ref(), ex.route.id);
+    for (name, value) in ex.query.iter().filter(|(name, _)| *name != cursor) {
+        key.part(name.as_bytes());
+        key.part(value.as_bytes());
+    }
+    key.finish()
+}
+
 /// A SHA-256 over parts, each length-prefixed so no two different inputs hash the same byte
 /// stream.
 struct Fingerprint(Sha256);

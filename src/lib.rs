@@ -14,6 +14,8 @@
 //!         → keys.rs       the cache key and the polling key (hashes; never a token in the clear)
 //!         → cache.rs      moka, per caller; single flight
 //!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call
+//!           events.rs     a list followed as Server-Sent Events (`Accept: text/event-stream`):
+//!                         catch-up reads, then one shared poll per interval per identical feed
 //!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/)
 //!           edin_codec.rs JSON ⇄ EDIN JSON (caller input, the upstream's spelling, our replies)
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
@@ -42,6 +44,7 @@ mod dispatch;
 mod download;
 mod edin_codec;
 mod error;
+mod events;
 mod exchange;
 mod keys;
 pub mod openapi;

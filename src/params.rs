@@ -9,7 +9,7 @@ use edi_transcode::{FieldProblem, ProblemCode};
 
 use crate::error::{ApiError, problem};
 use crate::routes::{Call, In, Param, ParamKind, Route, Target};
-use crate::rules::{BOX_ID, CURSOR, DATE, FILTER_CATEGORY, GUID, TEXT, integer};
+use crate::rules::{BOX_ID, CURSOR, DATE, DATE_TIME, FILTER_CATEGORY, GUID, TEXT, integer};
 
 /// Validated parameter values, in the route's declaration order.
 #[derive(Debug, Default)]
@@ -53,6 +53,11 @@ impl Args {
                 ParamKind::Date => {
                     if let Some(date) = to_upstream_date(value) {
                         query.push((name, date));
+                    }
+                }
+                ParamKind::DateTime => {
+                    if let Ok(ticks) = edi_transcode::rfc3339_to_ticks_clamped(value) {
+                        query.push((name, ticks.to_string()));
                     }
                 }
                 ParamKind::Mapped(pairs) => {
@@ -225,6 +230,20 @@ pub(crate) fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
             Some(n) if n >= 0 => Ok(n.to_string()),
             _ => Err(bad("must be a non-negative integer (.NET ticks)".to_owned())),
         },
+        ParamKind::DateTime if DATE_TIME.is_match(raw) => {
+            match edi_transcode::rfc3339_to_ticks_clamped(raw) {
+                Ok(_) => Ok(raw.to_owned()),
+                Err(why) => Err(bad(format!("must be an RFC 3339 date-time: {why}"))),
+            }
+        }
+        ParamKind::DateTime => Err(bad(
+            "must be an RFC 3339 date-time such as 2024-08-06T12:36:38Z or 2024-08-06T15:36:38+03:00 (at most 7 fraction digits)"
+                .to_owned(),
+        )),
+        ParamKind::List { pattern, .. } if pattern.is_match(raw) => Ok(raw.to_owned()),
+        ParamKind::List { items, .. } => Err(bad(format!(
+            "must be a comma-separated list of {items}, without spaces"
+        ))),
         ParamKind::Flag | ParamKind::Bool => match raw {
             "true" | "false" => Ok(raw.to_owned()),
             _ => Err(bad("must be true or false".to_owned())),

@@ -27,6 +27,10 @@ pub(crate) struct Preferences {
     pub(crate) file: bool,
     /// `Cache-Control: no-cache`, on cached routes.
     pub(crate) no_cache: bool,
+    /// The caller's `Accept` prefers `text/event-stream`, on routes with an event stream.
+    pub(crate) stream: bool,
+    /// `Last-Event-ID` (where an event stream resumes), on routes with an event stream.
+    pub(crate) last_event_id: Option<String>,
 }
 
 impl Preferences {
@@ -46,6 +50,13 @@ impl Preferences {
         }
         if route.cache == CachePolicy::PerCaller {
             prefs.no_cache = no_cache(headers);
+        }
+        if route.stream.is_some() {
+            prefs.stream = wants_media(headers, EVENT_STREAM)?;
+            // Only a stream resumes: a page ignores the header.
+            if prefs.stream {
+                prefs.last_event_id = last_event_id(headers)?;
+            }
         }
         Ok(prefs)
     }
@@ -153,6 +164,45 @@ impl Prefer {
 /// `Accept`, or a tie with a wildcard); a media type named explicitly beats a wildcard at the
 /// same quality; `Accept` naming neither is a 406.
 fn wants_file(headers: &HeaderMap, view: &FileView) -> Result<bool, ApiError> {
+    wants_media(headers, view.media_type)
+}
+
+/// The media type of Server-Sent Events.
+pub(crate) const EVENT_STREAM: &str = "text/event-stream";
+
+/// The header an event stream resumes from (the SSE spec's reconnection header).
+pub(crate) const LAST_EVENT_ID: &str = "Last-Event-ID";
+
+/// `Last-Event-ID`: at most one, and a cursor as the `after` parameter takes it.
+fn last_event_id(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let mut values = headers.get_all(LAST_EVENT_ID).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::Invalid(vec![FieldProblem {
+            field: LAST_EVENT_ID.to_owned(),
+            code: ProblemCode::Duplicate,
+            detail: "given more than once".to_owned(),
+            allowed: None,
+        }]));
+    }
+    let id = value.to_str().unwrap_or_default();
+    // An empty value means "no id" in the SSE spec: start as if none was sent.
+    if id.is_empty() {
+        return Ok(None);
+    }
+    if !crate::rules::CURSOR.is_match(id) {
+        return Err(ApiError::field(
+            LAST_EVENT_ID,
+            "must be the `id` of an event this stream sent",
+        ));
+    }
+    Ok(Some(id.to_owned()))
+}
+
+/// Whether the caller's `Accept` prefers `media_type` over JSON (see [`wants_file`]).
+fn wants_media(headers: &HeaderMap, media_type: &'static str) -> Result<bool, ApiError> {
     let mut json = None;
     let mut file = None;
     let mut wildcard: Option<u16> = None;
@@ -169,7 +219,7 @@ fn wants_file(headers: &HeaderMap, view: &FileView) -> Result<bool, ApiError> {
                 .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
             if media.eq_ignore_ascii_case("application/json") {
                 json = Some(q);
-            } else if media.eq_ignore_ascii_case(view.media_type) {
+            } else if media.eq_ignore_ascii_case(media_type) {
                 file = Some(q);
             } else if media == "*/*" || media.eq_ignore_ascii_case("application/*") {
                 wildcard = Some(wildcard.map_or(q, |w| w.max(q)));
@@ -184,7 +234,7 @@ fn wants_file(headers: &HeaderMap, view: &FileView) -> Result<bool, ApiError> {
     if json_q == 0 && file_q == 0 {
         return Err(ApiError::NotAcceptable(vec![
             "application/json",
-            view.media_type,
+            media_type,
         ]));
     }
     Ok(file_q > json_q || (file_q == json_q && file.is_some() && json.is_none()))

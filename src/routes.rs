@@ -31,8 +31,9 @@ use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView,
-    JsonBody, JsonReply, Page, ProtoBody, RawFile, ReadFirst, ShelfFile, list_of, schema_of,
+    BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, EventStream,
+    FileView, JsonBody, JsonReply, Page, ProtoBody, RawFile, ReadFirst, ShelfFile, list_of,
+    schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 
@@ -56,6 +57,7 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::GET_ENTITY_CONTENT,
     &diadoc::GET_DOCUMENT_PRINT_FORM,
     &diadoc::GET_DOCUMENT_ARCHIVE,
+    &diadoc::LIST_EVENTS,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,
@@ -109,6 +111,9 @@ pub struct Route {
     /// Operations a caller can take next with ids from this one's reply (OpenAPI `links` on the
     /// success response; schemathesis' stateful phase follows them).
     pub links: &'static [Link],
+    /// A list route whose feed can also be followed as Server-Sent Events
+    /// (`Accept: text/event-stream`; `events.rs`).
+    pub stream: Option<EventStream>,
 }
 
 /// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
@@ -141,6 +146,7 @@ impl Route {
             polling: Polling::None,
             idempotency: None,
             links: &[],
+            stream: None,
         }
     }
 

@@ -95,6 +95,29 @@ pattern! {
     EMAIL = "^[^@\\s]+@[^@\\s]+$"
 }
 
+pattern! {
+    /// An RFC 3339 date-time: date, `T`, time to the second, up to 7 fraction digits (.NET's
+    /// 100 ns), then `Z` or an offset within ±23:59. Whether the date exists is checked by the
+    /// validator (and by JSON Schema's `date-time` format).
+    DATE_TIME = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,7})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+}
+
+pattern! {
+    /// GetNewEvents `documentDirection`: a comma-separated list of at most three directions.
+    DOCUMENT_DIRECTIONS = "^(Inbound|Outbound|Internal)(,(Inbound|Outbound|Internal)){0,2}$"
+}
+
+pattern! {
+    /// GetNewEvents `messageType`: a comma-separated list of at most three message types.
+    MESSAGE_TYPES = "^(Letter|Draft|Template)(,(Letter|Draft|Template)){0,2}$"
+}
+
+pattern! {
+    /// GetNewEvents `typeNamedId`: a comma-separated list of at most 20 document type ids
+    /// (`UniversalTransferDocument`, `Nonformalized`, …).
+    TYPE_NAMED_IDS = "^[A-Za-z0-9_-]{1,100}(,[A-Za-z0-9_-]{1,100}){0,19}$"
+}
+
 /// Every pattern, for the test that compiles them.
 #[cfg(test)]
 pub(crate) static ALL: &[&Pattern] = &[
@@ -107,6 +130,10 @@ pub(crate) static ALL: &[&Pattern] = &[
     &IDEMPOTENCY_KEY,
     &NOT_BLANK,
     &EMAIL,
+    &DATE_TIME,
+    &DOCUMENT_DIRECTIONS,
+    &MESSAGE_TYPES,
+    &TYPE_NAMED_IDS,
 ];
 
 /// An integer query value, as JSON Schema reads `type: integer`: a JSON number token (no sign

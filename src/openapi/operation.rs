@@ -215,6 +215,12 @@ fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
                     "Link",
                     header_schema(Type::String, "`<…>; rel=\"next\"`: the next page's URL."),
                 );
+            if let Some(stream) = route.stream {
+                response = response.content(
+                    crate::preferences::EVENT_STREAM,
+                    json(event_stream_schema(stream, schemas)),
+                );
+            }
             if route.cache == CachePolicy::PerCaller {
                 response = response
                     .header(
@@ -281,6 +287,37 @@ fn file_response(media_types: &[&str], text: &str) -> Response {
         .build()
 }
 
+/// The `text/event-stream` body of a route with an event stream: text, described, with the
+/// item's schema registered (`data` is one item's JSON).
+fn event_stream_schema(stream: crate::routes::EventStream, schemas: &mut Schemas) -> RefOr<Schema> {
+    let item = schemas.message(stream.item);
+    let item_name = match &item {
+        RefOr::Ref(r) => component_of(&r.ref_location).to_owned(),
+        RefOr::T(_) => stream.item.to_owned(),
+    };
+    let kinds: Vec<String> = stream
+        .kinds
+        .iter()
+        .map(|(name, what)| format!("`{name}`: {what}"))
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(format!(
+            "Server-Sent Events (`Accept: text/event-stream`). Each event is `id: <indexKey>` \
+             (send it back as `Last-Event-ID` to resume), `event: <kind>` and `data: <JSON>`, \
+             the JSON being one `{item_name}` object as in the page's list. Kinds: {}. When \
+             caught up the gateway polls Diadoc every `EDI_GATEWAY_EVENTS_POLL_SECS` (default 5 \
+             s) and sends `: keep-alive` comments when idle. A failure after the stream started \
+             is `event: error` with a problem JSON as `data`, then the end of the stream.",
+            kinds.join("; ")
+        )))
+        .examples([
+            "id: 00000001AB…\nevent: message\ndata: {\"eventId\":\"…\",\"message\":{…},\"indexKey\":\"00000001AB…\"}\n\n: keep-alive\n\n",
+        ])
+        .build()
+        .into()
+}
+
 fn pending_response() -> Response {
     ResponseBuilder::new()
         .description(
@@ -344,6 +381,12 @@ fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
             "`Accept` names neither JSON nor the file's media type.",
         ));
     }
+    if route.stream.is_some() {
+        out.push((
+            "406",
+            "`Accept` names neither JSON nor `text/event-stream`.",
+        ));
+    }
     out.push((
         "409",
         "The upstream reports a conflict (e.g. no protocol for this document kind).",
@@ -358,6 +401,13 @@ fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
         out.push(("501", "The gateway has no Diadoc developer key configured."));
     }
     out.push(("502", "The upstream failed or sent an unusable reply."));
+    if route.stream.is_some() {
+        out.push((
+            "503",
+            "Too many event streams are open (`EDI_GATEWAY_EVENTS_MAX_STREAMS`); retry after \
+             `Retry-After` seconds.",
+        ));
+    }
     out.push(("504", "The upstream did not answer in time."));
     out
 }

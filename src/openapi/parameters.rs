@@ -49,6 +49,12 @@ pub(super) fn param_schema(kind: ParamKind) -> Object {
             .pattern(Some(rules::DATE.source))
             .build(),
         ParamKind::Ticks => integer().minimum(Some(0)).maximum(Some(i64::MAX)).build(),
+        ParamKind::DateTime => string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .pattern(Some(rules::DATE_TIME.source))
+            .examples(["2024-08-06T12:36:38Z"])
+            .build(),
+        ParamKind::List { pattern, .. } => string().pattern(Some(pattern.source)).build(),
         ParamKind::Flag | ParamKind::Bool => {
             ObjectBuilder::new().schema_type(Type::Boolean).build()
         }
@@ -107,6 +113,18 @@ pub(super) fn headers(route: &Route) -> Vec<utoipa::openapi::path::Parameter> {
             "Makes the call safe to repeat: the same key always yields the same result (sent \
              upstream as Diadoc's `operationId`). Without it, identical bodies count as one \
              operation.",
+        ));
+    }
+    if route.stream.is_some() {
+        out.push(header(
+            crate::preferences::LAST_EVENT_ID,
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(256))
+                .pattern(Some(rules::CURSOR.source))
+                .build(),
+            "With `text/event-stream`: the `id` of the last event received; the stream resumes \
+             after it (instead of `after`). Ignored by a JSON page.",
         ));
     }
     if route.cache == CachePolicy::PerCaller {

@@ -198,6 +198,36 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
             DiadocReply::Message(_) | DiadocReply::Created(_) | DiadocReply::Token => {}
         }
     }
+    // An event stream follows a Diadoc GET list whose items are the stream's item message.
+    if let Some(stream) = route.stream {
+        let page = match &route.upstream {
+            Call::Diadoc(call) if route.method == Verb::Get => match call.reply {
+                DiadocReply::Page(page) => Some(page),
+                _ => None,
+            },
+            _ => None,
+        };
+        match page {
+            None => fault("an event stream needs a Diadoc GET list (a Page reply)".to_owned()),
+            Some(page) => {
+                let item = message(pool, page.message)
+                    .and_then(|m| m.get_field_by_name(page.items))
+                    .and_then(|f| f.kind().as_message().map(|m| m.full_name().to_owned()));
+                if item.as_deref() != Some(stream.item) {
+                    fault(format!(
+                        "the stream's item {} is not the message of {}.{}",
+                        stream.item, page.message, page.items
+                    ));
+                }
+                if stream.kinds.is_empty() {
+                    fault("an event stream must document its event kinds".to_owned());
+                }
+            }
+        }
+        if route.cache != CachePolicy::None || route.polling != Polling::None {
+            fault("an event stream is neither cached nor a long request".to_owned());
+        }
+    }
     if let Some(BodyKind::Proto(_) | BodyKind::Json(_) | BodyKind::EdinLogin) = route.body() {
         if route.method == Verb::Get || route.method == Verb::Delete {
             fault("a GET or DELETE takes no body".to_owned());

@@ -361,3 +361,16 @@ pub struct Page {
     /// A boolean field of the reply that says whether more pages exist, when it has one.
     pub more_flag: Option<&'static str>,
 }
+
+/// A list route that can also be followed as Server-Sent Events (`Accept: text/event-stream`):
+/// the route's [`Page`] is read from the caller's cursor on, each item sent as one event, and
+/// when caught up the feed is polled again (`events.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct EventStream {
+    /// The item message (proto name), each item's JSON being one event's `data`.
+    pub item: &'static str,
+    /// The `event:` name of an item, from the item itself.
+    pub kind: fn(&prost_reflect::DynamicMessage) -> &'static str,
+    /// Every `event:` name `kind` can give, with what it means (for the document).
+    pub kinds: &'static [(&'static str, &'static str)],
+}

@@ -6,6 +6,7 @@
 mod account;
 mod counteragents;
 mod documents;
+mod events;
 mod files;
 mod messages;
 mod sessions;
@@ -14,6 +15,7 @@ mod templates;
 pub use account::*;
 pub use counteragents::*;
 pub use documents::*;
+pub use events::*;
 pub use files::*;
 pub use messages::*;
 pub use sessions::*;

@@ -72,6 +72,18 @@ pub enum ParamKind {
     Date,
     /// A .NET ticks value (api.md, "Time values"), as a decimal integer.
     Ticks,
+    /// An RFC 3339 date-time (`2024-08-06T12:36:38Z`, `…+03:00`, up to 7 fraction digits);
+    /// sent upstream as .NET ticks (api.md, "Time values"). An instant outside what .NET can
+    /// hold (years 0001–9999) is clamped to the nearest end.
+    DateTime,
+    /// A comma-separated list whose shape this pattern checks (`Inbound,Outbound`); sent
+    /// upstream as is (api.md, "Query-string conventions": multi-value parameters).
+    List {
+        /// The whole value's shape.
+        pattern: &'static crate::rules::Pattern,
+        /// What the items are, for the error message.
+        items: &'static str,
+    },
     /// `true`/`false`; when true the upstream gets the bare flag name (api.md, "Query-string
     /// conventions": flags carry no value).
     Flag,

@@ -10,6 +10,7 @@ mod edin;
 mod edin_documented;
 mod edin_groups;
 mod errors;
+mod events;
 mod files;
 mod messages;
 mod openapi;

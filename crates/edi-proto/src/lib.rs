@@ -77,6 +77,10 @@ pub mod names {
     /// `/TransformTemplateToMessage` request body.
     pub const TEMPLATE_TRANSFORMATION_TO_POST: &str =
         "Diadoc.Api.Proto.Events.TemplateTransformationToPost";
+    /// `/V8/GetNewEvents` response.
+    pub const BOX_EVENT_LIST: &str = "Diadoc.Api.Proto.Events.BoxEventList";
+    /// One event of a `BoxEventList`.
+    pub const BOX_EVENT: &str = "Diadoc.Api.Proto.Events.BoxEvent";
     /// `Diadoc.Api.Proto.Timestamp`: .NET ticks (api.md, "Time values").
     pub const TIMESTAMP: &str = "Diadoc.Api.Proto.Timestamp";
 }

@@ -11,6 +11,7 @@ pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod events;
 pub(crate) mod files;
 pub(crate) mod messages;
 mod organizations;
@@ -146,6 +147,11 @@ const METHODS: &[Method] = &[
         verb: "GET",
         path: "/V2/ShelfDownload",
         handler: Handler::User(files::shelf_download),
+    },
+    Method {
+        verb: "GET",
+        path: "/V8/GetNewEvents",
+        handler: Handler::User(events::new_events),
     },
 ];
 

@@ -198,6 +198,34 @@ impl SandboxHandle {
             .collect()
     }
 
+    /// Appends `event` to the event feed (GetNewEvents) of the box `box_id` (either form) and
+    /// returns the `IndexKey` it got; `None` when the sandbox has no such box. Give a `Message`
+    /// or a `Patch`; an empty `EventId` gets a fresh one.
+    pub fn append_event(
+        &self,
+        box_id: &str,
+        event: edi_proto::diadoc::api::proto::events::BoxEvent,
+    ) -> Option<String> {
+        let b = self.shared.seed.box_index(box_id)?;
+        Some(crate::diadoc::events::record_event(&self.shared, b, event))
+    }
+
+    /// Appends a new inbound letter (one nonformalized document from a partner, timestamped
+    /// now) to the event feed of the box `box_id` and returns its `IndexKey`; `None` when the
+    /// sandbox has no such box.
+    pub fn append_letter(&self, box_id: &str) -> Option<String> {
+        let b = self.shared.seed.box_index(box_id)?;
+        let event = crate::diadoc::events::new_letter(&self.shared, b);
+        Some(crate::diadoc::events::record_event(&self.shared, b, event))
+    }
+
+    /// How many events the feed of box `box_id` holds now (seeded ones included); `None` when
+    /// the sandbox has no such box.
+    pub fn event_count(&self, box_id: &str) -> Option<usize> {
+        let b = self.shared.seed.box_index(box_id)?;
+        Some(crate::diadoc::events::feed_len(&self.shared, b))
+    }
+
     /// A `DiadocAuth` header value with this sandbox's developer key and `token`.
     pub fn diadoc_auth(&self, token: &str) -> String {
         format!(

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::events::Feeds;
 use crate::diadoc::files::Files;
 use crate::diadoc::messages::Messages;
 use crate::diadoc::protocol::ProtocolQueue;
@@ -70,6 +71,8 @@ pub(crate) struct Mutable {
     pub messages: Messages,
     pub files: Files,
     pub edin: edin::State,
+    /// Box event feeds (GetNewEvents), seeded on first use, grown by `record_event`.
+    pub events: Feeds,
 }
 
 /// One sandbox's state, shared by its handler and its handle.

@@ -61,6 +61,14 @@ pub use schema::is_timestamp;
 
 use schema::{MsgId, Schema};
 
+/// The UTC .NET ticks of an RFC 3339 date-time (`2024-08-06T12:36:38.8979088Z`, `…+03:00`; at
+/// most 7 significant fraction digits), clamped to the ticks .NET can hold (years 0001–9999):
+/// for query bounds such as GetNewEvents' `timestampFromTicks`. `Err` says why the text is not
+/// one.
+pub fn rfc3339_to_ticks_clamped(text: &str) -> Result<i64, &'static str> {
+    timestamp::parse_clamped(text).map_err(|e| e.detail)
+}
+
 /// Transcodes between Diadoc's protobuf and the gateway's JSON for every message of a pool.
 ///
 /// Building one walks the whole pool once; clones share the tables.

@@ -103,6 +103,24 @@ const fn bad(detail: &'static str) -> BadTimestamp {
 
 /// Parses an RFC 3339 date-time (`2024-08-06T12:36:38.8979088Z`, `…+03:00`) into UTC ticks.
 pub(crate) fn parse(text: &str) -> Result<i64, BadTimestamp> {
+    let ticks = parse_unbounded(text)?;
+    if !is_representable(ticks) {
+        return Err(BadTimestamp {
+            code: ProblemCode::OutOfRange,
+            detail: "the instant is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.9999999Z",
+        });
+    }
+    Ok(ticks)
+}
+
+/// [`parse`], but an instant before 0001-01-01T00:00:00Z or after `DateTime.MaxValue` becomes
+/// that end (for range bounds, where "before the first tick" means "from the start").
+pub(crate) fn parse_clamped(text: &str) -> Result<i64, BadTimestamp> {
+    parse_unbounded(text).map(|t| t.clamp(0, MAX_TICKS))
+}
+
+/// The ticks of an RFC 3339 date-time, possibly outside the years .NET holds.
+fn parse_unbounded(text: &str) -> Result<i64, BadTimestamp> {
     const SHAPE: &str = "expected an RFC 3339 date-time such as 2024-08-06T12:36:38.8979088Z";
     let s = text.as_bytes();
     if s.len() < 20 || s[4] != b'-' || s[7] != b'-' || s[13] != b':' || s[16] != b':' {
@@ -174,14 +192,7 @@ pub(crate) fn parse(text: &str) -> Result<i64, BadTimestamp> {
     let seconds = DateTime::from_parts(date, time)
         .duration_since(UNIX_EPOCH)
         .as_secs();
-    let ticks = UNIX_EPOCH_TICKS + (seconds - offset_seconds) * TICKS_PER_SECOND + frac;
-    if !is_representable(ticks) {
-        return Err(BadTimestamp {
-            code: ProblemCode::OutOfRange,
-            detail: "the instant is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.9999999Z",
-        });
-    }
-    Ok(ticks)
+    Ok(UNIX_EPOCH_TICKS + (seconds - offset_seconds) * TICKS_PER_SECOND + frac)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod counteragents;
 mod docflows;
 mod documents;
 mod edin;
+mod events;
 mod files;
 mod helpers;
 mod messages;
