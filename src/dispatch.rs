@@ -30,7 +30,7 @@ use crate::polling::Waited;
 use crate::preferences::Prefer;
 use crate::preferences::Preferences;
 use crate::reply::{accepted, render, respond};
-use crate::routes::{Auth, BodyKind, CachePolicy, Call, Carrier, ProtoBody, Route, Verb};
+use crate::routes::{Auth, BodyKind, CachePolicy, Call, Carrier, Polling, ProtoBody, Route, Verb};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
@@ -48,20 +48,19 @@ pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Re
 }
 
 /// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
-async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
+pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
     match (&ex.route.upstream, &ex.payload) {
-        (Call::Diadoc(call), payload) => {
-            state
-                .diadoc
-                .send(DiadocRequest {
-                    method: call.method.method(),
-                    path: call.path,
-                    query: &ex.query,
-                    body: payload.bytes().cloned(),
-                    token: ex.token.as_ref(),
-                })
-                .await
-        }
+        (Call::Diadoc(call), payload) => state
+            .diadoc
+            .send(DiadocRequest {
+                method: call.method.method(),
+                path: call.path,
+                query: &ex.query,
+                body: payload.bytes().cloned(),
+                token: ex.token.as_ref(),
+            })
+            .await
+            .map_err(|e| call.explain(e)),
         (Call::Edin(call), payload) => {
             let Some(sid) = ex.token.as_ref() else {
                 return Err(UpstreamError::EdinSessionRejected);
@@ -148,7 +147,14 @@ async fn prepare(
         query.push((name, key.clone()));
     }
     let payload = match route.body() {
-        Some(kind) => read_body(state, kind, &args, &mut query, &parts.headers, body).await?,
+        Some(kind) => {
+            let limits = match &route.upstream {
+                Call::Diadoc(call) => call.text_limits,
+                Call::Edin(_) | Call::EdinLogin => &[],
+            };
+            let head = (&parts.headers, limits);
+            read_body(state, kind, &args, &mut query, head, body).await?
+        }
         None => Payload::Empty,
     };
     let exchange = Exchange {
@@ -173,7 +179,8 @@ async fn handle(
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
             // small state of the branch it is in, not the largest future of any branch.
-            let key = keys::cache_key(&exchange);
+            let scope = keys::scope_key(exchange.token.as_ref(), route, &exchange.args);
+            let key = keys::cache_key(&exchange, state.cache.generation(&scope).await);
             match Box::pin(
                 state
                     .cache
@@ -191,6 +198,9 @@ async fn handle(
             CacheStatus::Miss,
         ),
     };
+    if rendered.status.is_success() {
+        state.cache.invalidate_for(&exchange).await;
+    }
     let mut response = respond(&rendered);
     if route.cache == CachePolicy::PerCaller {
         let headers = response.headers_mut();
@@ -220,12 +230,15 @@ pub(crate) async fn dispatch_long(
 }
 
 /// A long request, read and checked.
-struct LongCall {
-    ex: Arc<Exchange>,
-    prefer: Prefer,
-    budget: Duration,
+pub(crate) struct LongCall {
+    pub(crate) ex: Arc<Exchange>,
+    pub(crate) prefer: Prefer,
+    /// What is left of the caller's wait.
+    pub(crate) budget: Duration,
+    /// The wait granted at the start, echoed in `Preference-Applied`.
+    pub(crate) granted: Duration,
     /// The caller asked for the route's file view (`Accept`).
-    file: bool,
+    pub(crate) file: bool,
 }
 
 async fn prepare_long(
@@ -241,6 +254,7 @@ async fn prepare_long(
         ex: Arc::new(ex),
         prefer: prefs.prefer,
         budget,
+        granted: budget,
         file: prefs.file,
     })
 }
@@ -248,11 +262,17 @@ async fn prepare_long(
 /// Waits for the result under the caller's budget (`polling.rs`), sharing the polling loop with
 /// identical concurrent calls; when the budget runs out, 202 with what the caller needs to repeat
 /// the request.
-async fn long_request(state: &AppState, call: LongCall) -> Response {
+pub(crate) async fn long_request(state: &AppState, call: LongCall) -> Response {
+    if let Polling::Task(task) = call.ex.route.polling {
+        // Start, then wait on the result route (`polling/task.rs`); boxed, so a plain long
+        // request's future does not grow by the task's.
+        return Box::pin(crate::polling::task::start_then_poll(state, call, task)).await;
+    }
     let LongCall {
         ex,
         prefer,
         budget,
+        granted,
         file,
     } = call;
     let (waited, ex) = if budget.is_zero() {
@@ -283,7 +303,12 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
                         .map_err(Arc::new)
                 });
                 match view {
-                    Ok(rendered) => respond(rendered),
+                    Ok(rendered) => {
+                        if rendered.status.is_success() {
+                            state.cache.invalidate_for(&ex).await;
+                        }
+                        respond(rendered)
+                    }
                     Err(e) => e.render(),
                 }
             }
@@ -291,7 +316,7 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
         },
         Waited::Pending(retry_after) => accepted(&ex, retry_after),
     };
-    if let Some(applied) = prefer.applied(budget) {
+    if let Some(applied) = prefer.applied(granted) {
         response
             .headers_mut()
             .insert(HeaderName::from_static("preference-applied"), applied);
@@ -308,7 +333,7 @@ async fn read_body(
     kind: BodyKind,
     args: &Args,
     query: &mut Vec<(&'static str, String)>,
-    headers: &HeaderMap,
+    (headers, limits): (&HeaderMap, &[(&str, usize)]),
     body: AxumBody,
 ) -> Result<Payload, ApiError> {
     let is_json = headers
@@ -339,7 +364,7 @@ async fn read_body(
             }
         },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
-        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes)?)),
+        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, limits, &bytes)?)),
     }
 }
 
@@ -365,7 +390,12 @@ async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiE
 }
 
 /// A Diadoc body: JSON, the route's item cap, then protobuf.
-fn to_proto(state: &AppState, spec: ProtoBody, bytes: &[u8]) -> Result<Bytes, ApiError> {
+fn to_proto(
+    state: &AppState,
+    spec: ProtoBody,
+    limits: &[(&str, usize)],
+    bytes: &[u8],
+) -> Result<Bytes, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
@@ -384,6 +414,19 @@ fn to_proto(state: &AppState, spec: ProtoBody, bytes: &[u8]) -> Result<Bytes, Ap
             return Err(ApiError::field(
                 camel,
                 format!("at most {max} items are allowed, got {}", items.len()),
+            ));
+        }
+    }
+    for &(field, max) in limits {
+        let camel = edi_transcode::json_name(field);
+        let text = value
+            .get(&camel)
+            .or_else(|| value.get(field))
+            .and_then(serde_json::Value::as_str);
+        if let Some(n) = text.map(|t| t.chars().count()).filter(|n| *n > max) {
+            return Err(ApiError::field(
+                camel,
+                format!("at most {max} characters are allowed, got {n}"),
             ));
         }
     }

@@ -343,3 +343,5 @@ impl<C: Send + Sync + 'static> Drop for Registration<C> {
 
 #[cfg(test)]
 mod tests;
+
+pub(crate) mod task;

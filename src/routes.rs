@@ -19,6 +19,7 @@ mod call;
 pub mod diadoc;
 pub mod edin;
 mod param;
+mod task;
 
 #[cfg(test)]
 mod audit;
@@ -31,6 +32,7 @@ pub use call::{
     JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
+pub use task::TaskPoll;
 
 /// Every route the gateway serves, in the order the docs list them.
 pub const ROUTES: &[&Route] = &[
@@ -42,6 +44,10 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::BATCH_GET_DOCFLOWS,
     &diadoc::GET_DOCUMENT_PROTOCOL,
     &diadoc::CREATE_TEMPLATE,
+    &diadoc::GET_BOX_COUNTERAGENT,
+    &diadoc::ACQUIRE_COUNTERAGENT,
+    &diadoc::GET_COUNTERAGENT_TASK,
+    &diadoc::BREAK_WITH_COUNTERAGENT,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,
@@ -95,6 +101,10 @@ pub struct Route {
     /// Operations a caller can take next with ids from this one's reply (OpenAPI `links` on the
     /// success response; schemathesis' stateful phase follows them).
     pub links: &'static [Link],
+    /// Cached routes whose pages a success of this one makes stale: the caller's pages of each
+    /// are dropped (for the same `boxId` when the cached route has one, else all of the
+    /// caller's pages of that route). See `cache.rs`, "Invalidation".
+    pub invalidates: &'static [&'static Route],
 }
 
 /// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
@@ -127,6 +137,7 @@ impl Route {
             polling: Polling::None,
             idempotency: None,
             links: &[],
+            invalidates: &[],
         }
     }
 
@@ -210,4 +221,15 @@ pub enum Polling {
     /// gateway repeats the identical call until the result, an error, or the caller's wait
     /// budget (`Prefer: wait`) runs out, then answers 202 (`polling.rs`).
     RetryAfter,
+    /// Start, then poll (api.md, AcquireCounteragent): the call starts a task and answers its
+    /// id; a different call polls the task's result with `Retry-After` as above. One long
+    /// request; its 202's `Location` is the task's own route (`polling/task.rs`).
+    Task(&'static TaskPoll),
+}
+
+impl Polling {
+    /// Whether the route is a long request (`Prefer: wait`, a 202 when the budget runs out).
+    pub const fn is_long(self) -> bool {
+        !matches!(self, Self::None)
+    }
 }

@@ -11,6 +11,7 @@ use utoipa::openapi::{Ref, RefOr};
 use super::{Param, Service, Verb};
 use crate::error::ApiError;
 use crate::params::Args;
+use crate::upstream::UpstreamError;
 
 /// The kind of body a route takes, for the handler and the document.
 #[derive(Debug, Clone, Copy)]
@@ -171,6 +172,13 @@ pub struct DiadocCall {
     pub body: Option<ProtoBody>,
     /// How the upstream reply becomes ours.
     pub reply: DiadocReply,
+    /// What an upstream error status means for this call, in api.md's words (`404`: "the two
+    /// organizations have no partnership"): it leads our problem's `detail` and documents the
+    /// status in OpenAPI.
+    pub meanings: &'static [(u16, &'static str)],
+    /// Top-level text fields of the body with a documented maximum length, checked before any
+    /// upstream call: (proto field name, most characters).
+    pub text_limits: &'static [(&'static str, usize)],
 }
 
 impl DiadocCall {
@@ -184,6 +192,26 @@ impl DiadocCall {
             fixed_query: &[],
             body: None,
             reply,
+            meanings: &[],
+            text_limits: &[],
+        }
+    }
+
+    /// Puts this call's meaning of an upstream error status before the upstream's own text.
+    pub fn explain(&self, error: UpstreamError) -> UpstreamError {
+        match error {
+            UpstreamError::Status(mut failure) => {
+                if let Some((_, meaning)) = self.meanings.iter().find(|(s, _)| *s == failure.status)
+                {
+                    failure.message = if failure.message.is_empty() {
+                        (*meaning).to_owned()
+                    } else {
+                        format!("{meaning}. Diadoc said: {}", failure.message)
+                    };
+                }
+                UpstreamError::Status(failure)
+            }
+            other => other,
         }
     }
 }
@@ -203,6 +231,9 @@ pub enum DiadocReply {
     /// The response message in the gateway's JSON, or, when the caller's `Accept` prefers the
     /// file's media type, one `bytes` field of it as the body.
     MessageOrFile(FileView),
+    /// The upstream answers 200 with no useful body (api.md, BreakWithCounteragent): ours is
+    /// `204 No Content`.
+    NoContent,
 }
 
 impl DiadocReply {
@@ -213,7 +244,7 @@ impl DiadocReply {
             Self::Message(m) | Self::Created(m) => Some(m),
             Self::Page(p) => Some(p.message),
             Self::MessageOrFile(f) => Some(f.message),
-            Self::Token => None,
+            Self::Token | Self::NoContent => None,
         }
     }
 }

@@ -56,6 +56,14 @@ pub mod names {
     pub const TEMPLATE_TO_POST: &str = "Diadoc.Api.Proto.Events.TemplateToPost";
     /// `/PostTemplate` response.
     pub const TEMPLATE: &str = "Diadoc.Api.Proto.Events.Template";
+    /// `/V3/GetCounteragent` response.
+    pub const COUNTERAGENT: &str = "Diadoc.Api.Proto.Counteragent";
+    /// `/V3/AcquireCounteragent` request body.
+    pub const ACQUIRE_COUNTERAGENT_REQUEST: &str = "Diadoc.Api.Proto.AcquireCounteragentRequest";
+    /// `/V3/AcquireCounteragent` response: the task id.
+    pub const ASYNC_METHOD_RESULT: &str = "Diadoc.Api.Proto.AsyncMethodResult";
+    /// `/V3/AcquireCounteragentResult` response.
+    pub const ACQUIRE_COUNTERAGENT_RESULT_V2: &str = "Diadoc.Api.Proto.AcquireCounteragentResultV2";
     /// `Diadoc.Api.Proto.Timestamp`: .NET ticks (api.md, "Time values").
     pub const TIMESTAMP: &str = "Diadoc.Api.Proto.Timestamp";
 }

@@ -31,6 +31,7 @@ impl Default for SandboxBuilder {
                 token_ttl: Duration::from_secs(24 * 60 * 60),
                 protocol_polls: 1,
                 template_polls: 1,
+                acquire_polls: 1,
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
             },
@@ -84,6 +85,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many AcquireCounteragentResult calls per invitation task answer "not finished" (204
+    /// + `Retry-After`) before its result; default 1, 0 for none.
+    pub fn acquire_polls(mut self, k: u32) -> Self {
+        self.settings.acquire_polls = k;
+        self
+    }
+
     /// The `Retry-After` value in whole seconds on "not ready" answers; default 1, 0 allowed.
     pub fn retry_after_secs(mut self, n: u64) -> Self {
         self.settings.retry_after_secs = n;
@@ -109,6 +117,7 @@ impl SandboxBuilder {
             delay: self.delay,
             faults: self.faults.into(),
             edin: edin::State::new(&seed.edin),
+            partners: crate::diadoc::partners::Partnerships::new(&seed),
             ..Default::default()
         };
         Arc::new(Shared::new(seed, self.settings, initial))

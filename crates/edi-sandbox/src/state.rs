@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     pub protocol_polls: u32,
     /// How many PostTemplate calls per operation answer "still running".
     pub template_polls: u32,
+    /// How many AcquireCounteragentResult calls per task answer "not finished".
+    pub acquire_polls: u32,
     /// The `Retry-After` value, in whole seconds (api.md: always an integer).
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
@@ -52,6 +54,7 @@ pub(crate) struct Mutable {
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
+    pub partners: crate::diadoc::partners::Partnerships,
     pub edin: edin::State,
 }
 
