@@ -10,6 +10,7 @@ mod edin_documented;
 mod edin_groups;
 mod errors;
 mod openapi;
+mod partners;
 mod protocol;
 mod router;
 mod sessions;
