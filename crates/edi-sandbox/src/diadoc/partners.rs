@@ -125,7 +125,7 @@ fn box_param(call: &Call, name: &str) -> Result<String, Refusal> {
 
 /// Who the request names: an organization, or an INN nobody has.
 enum Target {
-    Known(dap::Organization),
+    Known(Box<dap::Organization>),
     UnknownInn(String),
 }
 
@@ -289,13 +289,13 @@ fn target(seed: &Seed, body: &dap::AcquireCounteragentRequest) -> Result<Target,
             .ok_or_else(|| Refusal::bad_request(format!("BoxId is not a valid box id: '{id}'")))?;
         return every()
             .find(|o| has_box(o, &key))
-            .map(|o| Target::Known(clean(o)))
+            .map(|o| Target::Known(Box::new(clean(o))))
             .ok_or_else(|| Refusal::NotFound(format!("Box {id} is not found")));
     }
     if let Some(id) = body.org_id.as_deref().filter(|s| !s.is_empty()) {
         return every()
             .find(|o| o.org_id.eq_ignore_ascii_case(id))
-            .map(|o| Target::Known(clean(o)))
+            .map(|o| Target::Known(Box::new(clean(o))))
             .ok_or_else(|| Refusal::NotFound(format!("Organization {id} is not found")));
     }
     if let Some(inn) = body.inn.as_deref().filter(|s| !s.is_empty()) {
@@ -309,7 +309,7 @@ fn target(seed: &Seed, body: &dap::AcquireCounteragentRequest) -> Result<Target,
             .find(|o| o.inn == inn && o.is_branch != Some(true))
             .map_or_else(
                 || Target::UnknownInn(inn.to_owned()),
-                |o| Target::Known(clean(o)),
+                |o| Target::Known(Box::new(clean(o))),
             ));
     }
     Err(Refusal::bad_request(
