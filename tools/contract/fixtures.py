@@ -36,6 +36,22 @@ org = orgs[0]["orgId"]
 docs = call("GET", f"/v1/diadoc/boxes/{box}/documents?filterCategory=Any.Inbound", DIADOC)
 # A nonformalized document has a delivery protocol (invoices for payment have none: 409).
 doc = next(d for d in docs["documents"] if d["typeNamedId"] == "Nonformalized")
+# A partner of the box: reading it is a 200 whatever the run does to it (a break leaves it in the
+# list as IsRejectedByMe; a repeated break is a no-op 204; an invitation re-invites it).
+partners = call("GET", f"/v1/diadoc/boxes/{box}/counteragents?status=IsMyCounteragent", DIADOC)
+partner = partners["counteragents"][0]["organization"]["boxes"][0]["boxIdGuid"]
+# An invitation task, started with respond-async: its id is in the 202's Location.
+req = urllib.request.Request(
+    f"{BASE}/v1/diadoc/boxes/{box}/counteragents",
+    data=json.dumps({"boxId": partner}).encode(),
+    method="POST",
+)
+req.add_header("authorization", f"Bearer {DIADOC}")
+req.add_header("content-type", "application/json")
+req.add_header("prefer", "respond-async")
+with urllib.request.urlopen(req, timeout=30) as r:
+    location = r.headers.get("location") or ""
+task = location.rsplit("/", 1)[-1] if r.status == 202 else ""
 with open(f"{OUT}/schemathesis-diadoc.toml", "w") as f:
     f.write(FAIL_ON)
     f.write(f"""
@@ -44,6 +60,14 @@ with open(f"{OUT}/schemathesis-diadoc.toml", "w") as f:
 "path.orgId" = {json.dumps(org)}
 "path.messageId" = {json.dumps(doc["messageId"])}
 "path.documentId" = {json.dumps(doc["entityId"])}
+"path.counteragentBoxId" = {json.dumps(partner)}
+"path.taskId" = {json.dumps(task)}
+
+[[operations]]
+include-operation-id = "acquireDiadocCounteragent"
+[operations.parameters]
+"path.boxId" = {json.dumps(box)}
+"body.boxId" = {json.dumps(partner)}
 """)
 
 # --- EDIN: the demo company, its groups and a free document type ----------------------------
