@@ -280,7 +280,7 @@ impl From<TranscodeError> for ApiError {
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         match e {
-            UpstreamError::Status(f) => Self::Upstream(f),
+            UpstreamError::Status(f) | UpstreamError::RateLimited(f, _) => Self::Upstream(f),
             UpstreamError::Timeout => Self::GatewayTimeout,
             UpstreamError::Transport(why) | UpstreamError::Unusable(why) => Self::BadGateway(why),
             UpstreamError::EdinSessionRejected => Self::Unauthorized(

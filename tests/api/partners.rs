@@ -656,3 +656,30 @@ async fn an_invitation_drops_the_callers_organization_pages_too() {
     assert_eq!(r.status(), 400);
     assert_eq!(box_page(&app, &token, "IsInvitedByMe").await.0, "hit");
 }
+
+#[tokio::test]
+async fn a_rate_limited_poll_is_waited_out_after_its_retry_after() {
+    // lifecycle.md §1.4: AcquireCounteragentResult V3 answers 429 with Retry-After.
+    let app = spawn_builder(
+        Sandbox::builder()
+            .acquire_throttled(1)
+            .acquire_polls(1)
+            .retry_after_secs(2),
+    )
+    .await;
+    let token = app.demo_token().await;
+    let stranger = counteragent(&app, dap::CounteragentStatus::NotInCounteragentList, false);
+    let body = json!({"boxId": stranger});
+    let (r, ()) = tokio::join!(
+        acquire(&app, &token, &[], &body),
+        run_paused_for(Duration::from_secs(5))
+    );
+    assert_eq!(r.status(), 200);
+    let statuses: Vec<u16> = app
+        .upstream_calls(RESULT)
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, [429, 204, 200]);
+    assert_eq!(app.upstream_calls(ACQUIRE).len(), 1);
+}

@@ -32,6 +32,7 @@ impl Default for SandboxBuilder {
                 protocol_polls: 1,
                 template_polls: 1,
                 acquire_polls: 1,
+                acquire_throttled: 0,
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
             },
@@ -89,6 +90,14 @@ impl SandboxBuilder {
     /// + `Retry-After`) before its result; default 1, 0 for none.
     pub fn acquire_polls(mut self, k: u32) -> Self {
         self.settings.acquire_polls = k;
+        self
+    }
+
+    /// How many AcquireCounteragentResult calls per task answer **429** with `Retry-After`
+    /// (lifecycle.md §1.4: "request-rate limit exceeded", retry after `Retry-After`) before the
+    /// polls counted by [`SandboxBuilder::acquire_polls`]; default 0.
+    pub fn acquire_throttled(mut self, k: u32) -> Self {
+        self.settings.acquire_throttled = k;
         self
     }
 

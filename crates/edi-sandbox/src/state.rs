@@ -31,6 +31,8 @@ pub(crate) struct Settings {
     pub template_polls: u32,
     /// How many AcquireCounteragentResult calls per task answer "not finished".
     pub acquire_polls: u32,
+    /// How many AcquireCounteragentResult calls per task answer 429 + `Retry-After` first.
+    pub acquire_throttled: u32,
     /// The `Retry-After` value, in whole seconds (api.md: always an integer).
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).

@@ -31,7 +31,8 @@
 //!   included), is 200; one not in the list at all is 404 ("no partnership");
 //! * a withdrawn invitation of the seed, whose earlier status is not known, returns to
 //!   `NotInCounteragentList`;
-//! * a task is found only with the box that started it (another box of the user: 404).
+//! * a task is found only with the box that started it (another box of the user: 404);
+//! * a 429 (builder `acquire_throttled`) has `Retry-After` and no body.
 
 use std::collections::HashMap;
 
@@ -402,7 +403,15 @@ fn result(shared: &Shared, call: &Call, box_index: Option<usize>) -> Outcome {
         .filter(|t| box_index.is_none_or(|b| t.box_index == b))
         .ok_or_else(|| Refusal::NotFound(format!("Task {task_id} is not found")))?;
     task.polls = task.polls.saturating_add(1);
-    if task.polls <= shared.settings.acquire_polls {
+    let throttled = shared.settings.acquire_throttled;
+    if task.polls <= throttled {
+        // lifecycle.md §1.4: 429 with `Retry-After`. The sandbox's choice: no body.
+        return Ok(Reply::Pending {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: shared.settings.retry_after_secs,
+        });
+    }
+    if task.polls - throttled <= shared.settings.acquire_polls {
         return Ok(Reply::Pending {
             status: StatusCode::NO_CONTENT,
             retry_after: shared.settings.retry_after_secs,
