@@ -265,18 +265,35 @@ fn pending_response(route: &Route) -> Response {
 }
 
 /// Every error status the route can answer, with why.
-fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
-    let meanings: &[(u16, &'static str)] = match &route.upstream {
-        Call::Diadoc(call) => call.meanings,
-        Call::Edin(_) | Call::EdinLogin => &[],
-    };
-    let mut out = errors_generic(route);
-    for (status, text) in out.iter_mut() {
-        if let Some((_, meaning)) = meanings.iter().find(|(s, _)| s.to_string() == *status) {
-            *text = meaning;
+/// A call's own meaning of a status replaces the generic reason; a task route adds its result
+/// route's meanings (its errors reach the caller too).
+fn errors(route: &Route) -> Vec<(&'static str, String)> {
+    let meanings = |r: &Route| -> &'static [(u16, &'static str)] {
+        match &r.upstream {
+            Call::Diadoc(call) => call.meanings,
+            Call::Edin(_) | Call::EdinLogin => &[],
         }
+    };
+    let mut all: Vec<(u16, &'static str)> = meanings(route).to_vec();
+    if let Polling::Task(task) = route.polling {
+        all.extend_from_slice(meanings(task.result));
     }
-    out
+    errors_generic(route)
+        .into_iter()
+        .map(|(status, generic)| {
+            let specific: Vec<&str> = all
+                .iter()
+                .filter(|(s, _)| s.to_string() == status)
+                .map(|(_, m)| *m)
+                .collect();
+            let text = if specific.is_empty() {
+                generic.to_owned()
+            } else {
+                specific.join("; or: ")
+            };
+            (status, text)
+        })
+        .collect()
 }
 
 /// The statuses every route of its kind can answer, with the generic reasons.

@@ -185,11 +185,15 @@ pub const ACQUIRE_COUNTERAGENT: Route = Route {
                 max_items: None,
             }),
             text_limits: &[("MessageToCounteragent", 2000)],
-            meanings: &[(
-                409,
-                "The counteragent works with another (roaming) operator: a roaming application \
-                 is needed first",
-            )],
+            meanings: &[
+                (
+                    409,
+                    "The counteragent works with another (roaming) operator: a roaming \
+                     application is needed first",
+                ),
+                // api.md, Step 1: 404 "no documents with those ids in the box".
+                (404, "Diadoc found no such counteragent or document"),
+            ],
             ..DiadocCall::new(
                 Verb::Post,
                 "/V3/AcquireCounteragent",
