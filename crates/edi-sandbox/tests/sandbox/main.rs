@@ -9,6 +9,7 @@ mod docflows;
 mod documents;
 mod edin;
 mod helpers;
+mod partners;
 mod protocol;
 mod service;
 mod templates;
