@@ -107,7 +107,7 @@ run() { # name, extra wrk args...
 }
 PAGE_UP="/V3/GetCounteragents?myBoxId=$BOX"
 PAGE_GW="/v1/diadoc/boxes/$BOX/counteragents"
-BATCH_UP="/V3/GetDocflows?boxId=$BOX"
+BATCH_UP="/V5/GetDocflows?boxId=$BOX"   # what the gateway route calls (lifecycle.md §1.4)
 BATCH_GW="/v1/diadoc/boxes/$BOX/docflows:batchGet"
 curl -sf -o /dev/null -H "authorization: Bearer $TOKEN" "http://$HIT$PAGE_GW"   # warm the cache
 

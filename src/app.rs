@@ -46,6 +46,10 @@ pub struct App {
     pub(crate) cache: PageCache,
     /// Running polling loops of long requests, shared by identical concurrent calls.
     pub(crate) poller: Arc<Poller<Exchange>>,
+    /// Organizations' boxes, looked up per caller (`boxes.rs`).
+    pub(crate) boxes: crate::boxes::BoxCache,
+    /// The (route, upstream path) pairs whose `Sunset` was logged (`sunset.rs`).
+    pub(crate) sunsets: crate::sunset::SunsetLog,
 }
 
 impl std::ops::Deref for AppState {
@@ -77,6 +81,8 @@ impl AppState {
             edin,
             cache,
             poller: Arc::new(Poller::new(config.poll_floor())),
+            boxes: crate::boxes::BoxCache::default(),
+            sunsets: crate::sunset::SunsetLog::default(),
             config,
         })))
     }

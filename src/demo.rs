@@ -156,6 +156,7 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     let edin_logout = url(base, &edin::groups::DELETE_SESSION, &[]);
     let login = edi_sandbox::DEMO_LOGIN;
     let password = edi_sandbox::DEMO_PASSWORD;
+    let messages = messages_section(base, sandbox);
     format!(
         r#"
 edi-gateway demo — gateway {base}, sandbox upstream {upstream}
@@ -183,6 +184,7 @@ curl -si '{protocol}' -H "authorization: Bearer $TOKEN" -H 'prefer: respond-asyn
 
 # 6. A template, sent once however often it is retried (same Idempotency-Key → same template):
 curl -s -X POST '{templates}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-template-1' -d '{{"fromBoxId":"{box_id}","toBoxId":"{partner}","messageFromBoxId":"{partner}","messageToBoxId":"{box_id}","documentAttachments":[{{"unsignedContent":{{"content":"PFRlbXBsYXRlLz4="}},"typeNamedId":"UniversalTransferDocument","function":"СЧФДОП","version":"utd970_05_03_01","metadata":[{{"key":"FileName","value":"template.xml"}}]}}]}}'
+{messages}
 
 {partners}
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
@@ -267,6 +269,61 @@ LOCATION=$(curl -s -D - -o /dev/null -X POST '{acquire}' -H "authorization: Bear
 curl -s "{base}$LOCATION" -H "authorization: Bearer $TOKEN"
 curl -si -X DELETE '{partner}?comment=Договор%20расторгнут' -H "authorization: Bearer $TOKEN"
 curl -s -X DELETE '{invited_with_document}' -H "authorization: Bearer $TOKEN"
+"#
+    )
+}
+
+/// The account, directory and message commands (the user, an organization, a box, a message
+/// and one of its documents, sending a message, turning the seeded template into one).
+fn messages_section(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
+    let seed = sandbox.seed();
+    let box_id = seed.first_box_id_guid();
+    let partner = seed.counteragent_box_id_guid();
+    let (message_id, document_id) = seed.document_ids().first().cloned().unwrap_or_default();
+    let me = url(base, &diadoc::GET_ME, &[]);
+    let org = url(
+        base,
+        &diadoc::GET_ORGANIZATION,
+        &[("orgId", seed.first_org_id())],
+    );
+    let the_box = url(base, &diadoc::GET_BOX, &[("boxId", box_id)]);
+    let message = url(
+        base,
+        &diadoc::GET_MESSAGE,
+        &[("boxId", box_id), ("messageId", &message_id)],
+    );
+    let document = url(
+        base,
+        &diadoc::GET_DOCUMENT,
+        &[
+            ("boxId", box_id),
+            ("messageId", &message_id),
+            ("documentId", &document_id),
+        ],
+    );
+    let send = url(base, &diadoc::POST_MESSAGE, &[("boxId", box_id)]);
+    let template_id = seed.template_id();
+    let transform = url(
+        base,
+        &diadoc::TRANSFORM_TEMPLATE,
+        &[("boxId", box_id), ("templateId", &template_id)],
+    );
+    let template_document = seed.template_document_id();
+    format!(
+        r#"
+# 6a. Me, an organization and a box from the Diadoc directory:
+curl -s {me} -H "authorization: Bearer $TOKEN"
+curl -s {org} -H "authorization: Bearer $TOKEN"
+curl -s {the_box} -H "authorization: Bearer $TOKEN"
+
+# 6b. A message, and one of its documents (contents only with includeContent=true):
+curl -s '{message}' -H "authorization: Bearer $TOKEN"
+curl -s '{document}?includeContent=true' -H "authorization: Bearer $TOKEN"
+
+# 6c. Send a message from the box (fromBoxId comes from the path; at most 40 documents), once
+#     however often it is retried, then turn the seeded template into a message:
+curl -s -X POST '{send}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-message-1' -d '{{"toBoxId":"{partner}","documentAttachments":[{{"signedContent":{{"content":"JVBERi0xLjQK","signature":"c2lnbmF0dXJl"}},"typeNamedId":"Nonformalized","needRecipientSignature":true,"metadata":[{{"key":"FileName","value":"contract.pdf"}}]}}]}}'
+curl -s -X POST '{transform}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: demo-transform-1' -d '{{"documentTransformations":[{{"documentId":"{template_document}","customDocumentId":"demo-1"}}]}}'
 "#
     )
 }

@@ -50,17 +50,23 @@ pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Re
 /// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
 pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
     match (&ex.route.upstream, &ex.payload) {
-        (Call::Diadoc(call), payload) => state
-            .diadoc
-            .send(DiadocRequest {
-                method: call.method.method(),
-                path: call.path,
-                query: &ex.query,
-                body: payload.bytes().cloned(),
-                token: ex.token.as_ref(),
-            })
-            .await
-            .map_err(|e| call.explain(e)),
+        (Call::Diadoc(call), payload) => {
+            // The organization's box first, when the call is made on one (`boxes.rs`).
+            let query = crate::boxes::upstream_query(state, call, ex).await?;
+            let reply = state
+                .diadoc
+                .send(DiadocRequest {
+                    method: call.method.method(),
+                    path: call.path,
+                    query: &query,
+                    body: payload.bytes().cloned(),
+                    token: ex.token.as_ref(),
+                })
+                .await
+                .map_err(|e| call.explain(e))?;
+            crate::sunset::note(state, ex.route, call.method, call.path, &reply);
+            Ok(reply)
+        }
         (Call::Edin(call), payload) => {
             let Some(sid) = ex.token.as_ref() else {
                 return Err(UpstreamError::EdinSessionRejected);
@@ -110,6 +116,7 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
                 status: http::StatusCode::OK,
                 retry_after: None,
                 body: Bytes::from(sid.expose_secret().to_owned()),
+                sunset: None,
             })
         }
         // `prepare` reads the login body into `Payload::Login`; nothing else reaches here.
@@ -364,7 +371,7 @@ async fn read_body(
             }
         },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
-        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, limits, &bytes)?)),
+        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, limits, &bytes, args)?)),
     }
 }
 
@@ -389,14 +396,16 @@ async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiE
         })
 }
 
-/// A Diadoc body: JSON, the route's item cap, then protobuf.
+/// A Diadoc body: JSON, the route's item cap, text limits and fields from the path
+/// (`path_fields.rs`), then protobuf.
 fn to_proto(
     state: &AppState,
     spec: ProtoBody,
     limits: &[(&str, usize)],
     bytes: &[u8],
+    args: &Args,
 ) -> Result<Bytes, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::Invalid(vec![edi_transcode::FieldProblem {
             field: String::new(),
             code: edi_transcode::ProblemCode::InvalidJson,
@@ -404,19 +413,7 @@ fn to_proto(
             allowed: None,
         }])
     })?;
-    if let Some((field, max)) = spec.max_items {
-        let camel = edi_transcode::json_name(field);
-        let items = value
-            .get(&camel)
-            .or_else(|| value.get(field))
-            .and_then(serde_json::Value::as_array);
-        if let Some(items) = items.filter(|a| a.len() > max) {
-            return Err(ApiError::field(
-                camel,
-                format!("at most {max} items are allowed, got {}", items.len()),
-            ));
-        }
-    }
+    crate::path_fields::check_cap(&value, &spec)?;
     for &(field, max) in limits {
         let camel = edi_transcode::json_name(field);
         let text = value
@@ -430,6 +427,7 @@ fn to_proto(
             ));
         }
     }
+    crate::path_fields::fill(&mut value, &spec, args)?;
     Ok(Bytes::from(
         state.transcoder.value_to_wire(spec.message, &value)?,
     ))

@@ -69,6 +69,14 @@ pub(crate) fn scope_key(token: Option<&SecretString>, cached: &Route, args: &Arg
 /// The path parameter that names a box in every Diadoc route.
 const BOX_PARAM: &str = "boxId";
 
+/// The box cache's key (`boxes.rs`): the caller's token and the organization id, so one caller's
+/// lookup is never served to another.
+pub(crate) fn box_key(token: Option<&SecretString>, org_id: &str) -> CacheKey {
+    let mut key = Fingerprint::new(token, "GetOrganization");
+    key.part(org_id.to_ascii_lowercase().as_bytes());
+    key.finish()
+}
+
 /// A SHA-256 over parts, each length-prefixed so no two different inputs hash the same byte
 /// stream.
 struct Fingerprint(Sha256);

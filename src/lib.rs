@@ -33,6 +33,7 @@
 
 pub mod app;
 mod auth;
+mod boxes;
 mod cache;
 pub mod config;
 #[cfg(feature = "sandbox")]
@@ -44,11 +45,13 @@ mod exchange;
 mod keys;
 pub mod openapi;
 mod params;
+mod path_fields;
 mod polling;
 mod preferences;
 mod reply;
 mod routes;
 mod rules;
+mod sunset;
 pub mod telemetry;
 mod upstream;
 

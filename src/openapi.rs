@@ -18,6 +18,7 @@
 #[cfg(test)]
 mod agreement;
 mod closed;
+mod from_path;
 mod operation;
 mod parameters;
 pub(crate) mod proto;

@@ -225,7 +225,7 @@ pub(crate) fn check(param: &Param, raw: &str) -> Result<String, FieldProblem> {
             Some(n) if n >= 0 => Ok(n.to_string()),
             _ => Err(bad("must be a non-negative integer (.NET ticks)".to_owned())),
         },
-        ParamKind::Flag => match raw {
+        ParamKind::Flag | ParamKind::Bool => match raw {
             "true" | "false" => Ok(raw.to_owned()),
             _ => Err(bad("must be true or false".to_owned())),
         },

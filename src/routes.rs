@@ -23,13 +23,17 @@ mod task;
 
 #[cfg(test)]
 mod audit;
+#[cfg(test)]
+mod coverage;
+#[cfg(test)]
+mod lifecycle;
 
 use http::Method;
 
 pub use crate::upstream::Service;
 pub use call::{
-    BodyKind, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView, JsonBody,
-    JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
+    BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, FileView,
+    JsonBody, JsonReply, Page, ProtoBody, ReadFirst, list_of, schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
 pub use task::TaskPoll;
@@ -48,6 +52,13 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::ACQUIRE_COUNTERAGENT,
     &diadoc::GET_COUNTERAGENT_TASK,
     &diadoc::BREAK_WITH_COUNTERAGENT,
+    &diadoc::GET_ME,
+    &diadoc::GET_ORGANIZATION,
+    &diadoc::GET_BOX,
+    &diadoc::GET_MESSAGE,
+    &diadoc::GET_DOCUMENT,
+    &diadoc::POST_MESSAGE,
+    &diadoc::TRANSFORM_TEMPLATE,
     &edin::CREATE_SESSION,
     &edin::LIST_PROCESSES,
     &edin::CREATE_PROCESS,

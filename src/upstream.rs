@@ -24,6 +24,9 @@ pub struct UpstreamReply {
     pub retry_after: Option<u64>,
     /// The body as received.
     pub body: Bytes,
+    /// Diadoc's `Sunset` / `Link: <…>; rel="sunset"` headers, when the method is deprecated
+    /// (lifecycle.md §1.1); logged once per route (`sunset.rs`), never passed to callers.
+    pub sunset: Option<diadoc::Sunset>,
 }
 
 /// The upstream services.

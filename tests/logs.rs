@@ -1,4 +1,5 @@
-//! Secrets never reach a log line or an error body, with logging at `trace`.
+//! Secrets never reach a log line or an error body, with logging at `trace`; Diadoc's `Sunset`
+//! notices are logged once per route and never reach callers.
 //!
 //! Its own test binary: it installs a global subscriber, and in the shared `api` binary a
 //! per-test (thread-local) one raced with the other tests' first use of each `tracing`
@@ -14,7 +15,7 @@ use serde_json::json;
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use helpers::spawn_app;
+use helpers::{spawn_app, spawn_with};
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
@@ -163,6 +164,57 @@ async fn neither_the_diadoc_token_nor_the_password_reaches_logs_or_error_bodies(
         assert!(
             bodies.iter().all(|b| !b.contains(secret)),
             "{secret} in a body"
+        );
+    }
+}
+
+/// lifecycle.md §1.1: a deprecated Diadoc method answers with `Sunset` and `Link; rel="sunset"`.
+/// The gateway warns once per route (and process) with the date and the upstream method, and
+/// passes neither header on.
+#[tokio::test]
+async fn a_sunset_is_logged_once_per_route_and_never_reaches_the_caller() {
+    const DATE: &str = "Sat, 01 May 2027 00:00:00 GMT";
+    let logs = logs();
+    let app = spawn_with(
+        edi_sandbox::Sandbox::builder().deprecate("/V3/GetCounteragents", DATE),
+        |c| c.cache_ttl_secs = 0,
+    )
+    .await;
+    let token = app.demo_token().await;
+    let (org_id, box_id) = app.first_box(&token).await;
+    let by_box = format!("/v1/diadoc/boxes/{box_id}/counteragents");
+    let by_org = format!("/v1/diadoc/organizations/{org_id}/counteragents");
+    for path in [&by_box, &by_box, &by_org, &by_org] {
+        let r = app.get(path, Some(&token)).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("sunset").is_none(), "no Sunset for callers");
+        for link in r.headers().get_all("link") {
+            let link = link.to_str().expect("ascii");
+            assert!(!link.contains("sunset"), "{link}");
+        }
+    }
+    // Every call reached the deprecated method, and each answer carried the notice.
+    let calls = app.upstream_calls("/V3/GetCounteragents");
+    assert_eq!(calls.len(), 4);
+    let text = logs.text();
+    let warnings = |route: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("WARN") && l.contains("Sunset") && l.contains(route))
+            .map(str::to_owned)
+            .collect()
+    };
+    for route in [
+        "route=\"listDiadocBoxCounteragents\"",
+        "route=\"listDiadocOrganizationCounteragents\"",
+    ] {
+        let lines = warnings(route);
+        assert_eq!(lines.len(), 1, "one warning for {route}: {lines:?}");
+        assert!(lines[0].contains(DATE), "{}", lines[0]);
+        assert!(lines[0].contains("2027-05-01T00:00:00Z"), "{}", lines[0]);
+        assert!(
+            lines[0].contains("GET /V3/GetCounteragents"),
+            "{}",
+            lines[0]
         );
     }
 }

@@ -32,7 +32,7 @@ fn instance(kind: ParamKind, raw: &str) -> Value {
                 _ => Value::String(raw.to_owned()),
             }
         }
-        ParamKind::Flag => match raw {
+        ParamKind::Flag | ParamKind::Bool => match raw {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
             other => Value::String(other.to_owned()),
@@ -118,7 +118,7 @@ fn samples(kind: ParamKind) -> Vec<String> {
             "2024/01/01",
             "0000-01-01",
         ],
-        ParamKind::Flag => &["false", "1", "yes", "TRUE"],
+        ParamKind::Flag | ParamKind::Bool => &["false", "1", "yes", "TRUE"],
     };
     out.extend(typed.iter().map(|s| (*s).to_owned()));
     // Lengths at and past text bounds.

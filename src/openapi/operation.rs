@@ -33,7 +33,7 @@ pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operati
     }
     if let Some(body) = route.body() {
         let schema = match body {
-            BodyKind::Proto(p) => schemas.message(p.message),
+            BodyKind::Proto(p) => super::from_path::body_schema(&p, schemas),
             BodyKind::Json(j) => (j.schema)(&mut schemas.rust),
             BodyKind::EdinLogin => {
                 crate::routes::schema_of::<crate::edin_codec::Credentials>(&mut schemas.rust)

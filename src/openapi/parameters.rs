@@ -49,7 +49,9 @@ pub(super) fn param_schema(kind: ParamKind) -> Object {
             .pattern(Some(rules::DATE.source))
             .build(),
         ParamKind::Ticks => integer().minimum(Some(0)).maximum(Some(i64::MAX)).build(),
-        ParamKind::Flag => ObjectBuilder::new().schema_type(Type::Boolean).build(),
+        ParamKind::Flag | ParamKind::Bool => {
+            ObjectBuilder::new().schema_type(Type::Boolean).build()
+        }
     }
 }
 

@@ -9,6 +9,7 @@ fn reply(status: u16, retry_after: Option<u64>) -> Attempt {
         status: StatusCode::from_u16(status).expect("status"),
         retry_after,
         body: Bytes::new(),
+        sunset: None,
     })
 }
 

@@ -127,7 +127,7 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
             match message(pool, body.message) {
                 None => fault(format!("body message {} is not in the pool", body.message)),
                 Some(m) => {
-                    if let Some((field, _)) = body.max_items {
+                    for field in body.max_items.map_or(&[][..], |(fields, _)| fields) {
                         if !m.get_field_by_name(field).is_some_and(|f| f.is_list()) {
                             fault(format!(
                                 "max_items names {field}, not a repeated field of {}",
@@ -135,9 +135,11 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
                             ));
                         }
                     }
+                    from_path_faults(route, &m, body.from_path, &mut fault);
                 }
             }
         }
+        box_of_org_faults(route, call, &mut fault);
         if let Some(name) = call.reply.message() {
             if message(pool, name).is_none() {
                 fault(format!("reply message {name} is not in the pool"));
@@ -254,6 +256,110 @@ fn task_faults(route: &Route, pool: &DescriptorPool, fault: &mut impl FnMut(Stri
             "task result route {} has no {{{}}} for the task id",
             result.id, task.task_param
         ));
+    }
+}
+
+/// A box lookup reads a required GUID path parameter of the route whose upstream target is
+/// [`Target::Lookup`] (and only the lookup reads such parameters), and fills a query parameter
+/// of the main call that no other parameter sends; the upstream method takes that parameter and
+/// no longer an organization id (openapi-operations.tsv's parameter column, when it lists the
+/// path).
+fn box_of_org_faults(route: &Route, call: &super::DiadocCall, fault: &mut impl FnMut(String)) {
+    let lookups: Vec<&Param> = route
+        .params
+        .iter()
+        .filter(|p| p.upstream == Target::Lookup)
+        .collect();
+    let Some(lookup) = call.box_of_org else {
+        for p in lookups {
+            fault(format!(
+                "parameter {} is for a box lookup, but the call has none",
+                p.name
+            ));
+        }
+        return;
+    };
+    match route.params.iter().find(|p| p.name == lookup.param) {
+        None => fault(format!(
+            "box_of_org reads {}, not a parameter of the route",
+            lookup.param
+        )),
+        Some(p) => {
+            if p.location != In::Path || !p.required || !matches!(p.kind, ParamKind::Guid) {
+                fault(format!(
+                    "box_of_org reads {}, which must be a required GUID path parameter",
+                    p.name
+                ));
+            }
+            if p.upstream != Target::Lookup {
+                fault(format!(
+                    "box_of_org reads {}, whose upstream target must be Target::Lookup",
+                    p.name
+                ));
+            }
+        }
+    }
+    for p in lookups {
+        if p.name != lookup.param {
+            fault(format!(
+                "parameter {} is for a box lookup, but box_of_org reads {}",
+                p.name, lookup.param
+            ));
+        }
+    }
+    if route.polling != Polling::None {
+        // The polling key is the upstream query (`keys::poll_key`), which the box is added to
+        // only when the call is sent: two organizations would share one polling loop.
+        fault("a box lookup is not supported on a long request (Polling)".to_owned());
+    }
+    let sent_twice = route.params.iter().any(
+        |p| matches!(p.upstream, Target::Query(n) | Target::QueryOr(n, _) if n == lookup.fills),
+    ) || call.fixed_query.iter().any(|(n, _)| *n == lookup.fills);
+    if sent_twice {
+        fault(format!(
+            "box_of_org fills {}, which another parameter also sends",
+            lookup.fills
+        ));
+    }
+    if let Some(params) = super::lifecycle::kontur_params(call.method, call.path) {
+        if !params.iter().any(|p| p == lookup.fills) {
+            fault(format!(
+                "box_of_org fills {}, which {} does not take (openapi-operations.tsv)",
+                lookup.fills, call.path
+            ));
+        }
+    }
+}
+
+/// Each body field filled from the path is a singular string field of the body message, and
+/// its parameter is one of the route's path parameters, going nowhere but into the body.
+fn from_path_faults(
+    route: &Route,
+    body: &MessageDescriptor,
+    fields: &[(&str, &Param)],
+    fault: &mut impl FnMut(String),
+) {
+    for (field, param) in fields {
+        let string = body
+            .get_field_by_name(field)
+            .is_some_and(|f| matches!(f.kind(), Kind::String) && !f.is_list());
+        if !string {
+            fault(format!(
+                "from_path names {field}, not a string field of {}",
+                body.full_name()
+            ));
+        }
+        let ours = route
+            .params
+            .iter()
+            .any(|p| p.name == param.name && p.location == In::Path && p.upstream == Target::Body);
+        if !ours {
+            fault(format!(
+                "from_path fills {field} from {}, not a path parameter of the route whose \
+                 upstream target is the body",
+                param.name
+            ));
+        }
     }
 }
 

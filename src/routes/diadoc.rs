@@ -3,13 +3,17 @@
 //! reference/diadoc/api.md (and lifecycle.md for current versions), cited per entry; the `///`
 //! text is what API users read.
 
+mod account;
 mod counteragents;
 mod documents;
+mod messages;
 mod sessions;
 mod templates;
 
+pub use account::*;
 pub use counteragents::*;
 pub use documents::*;
+pub use messages::*;
 pub use sessions::*;
 pub use templates::*;
 

@@ -37,6 +37,8 @@ pub enum Target {
     QueryOr(&'static str, &'static str),
     /// Into the upstream body, by the route's body codec (EDIN ids of the object edited).
     Body,
+    /// Read by the call's box lookup (`DiadocCall::box_of_org`), never sent to the main call.
+    Lookup,
 }
 
 /// The shapes a parameter may take; `params.rs` validates and normalises each.
@@ -73,4 +75,8 @@ pub enum ParamKind {
     /// `true`/`false`; when true the upstream gets the bare flag name (api.md, "Query-string
     /// conventions": flags carry no value).
     Flag,
+    /// `true`/`false`, sent upstream as that value (api.md, GetMessage and GetDocument:
+    /// `injectEntityContent` is a boolean the SDK always sends with its value). With
+    /// `Target::QueryOr(name, "false")` an absent value is sent as `false`.
+    Bool,
 }

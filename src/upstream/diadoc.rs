@@ -16,6 +16,78 @@ use secrecy::{ExposeSecret, SecretString};
 use super::UpstreamFailure;
 use super::{UpstreamError, UpstreamReply, header_text, upstream_message};
 
+/// Kontur's deprecation headers on a reply (lifecycle.md §1.1: "during the period deprecated
+/// methods return `Sunset` and `Link` headers", e.g. `Sunset: Wed, 11 Nov 2026 11:11:11 GMT`,
+/// `Link: <http://example.net/sunset>;rel="sunset";type="text/html"`). Both kept as text, at
+/// most [`Sunset::MAX_LEN`] characters each: they are only logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sunset {
+    /// The `Sunset` HTTP-date as sent, if sent.
+    pub date: Option<String>,
+    /// The target of the `Link` whose `rel` includes `sunset`, if sent.
+    pub link: Option<String>,
+}
+
+impl Sunset {
+    /// The longest header text kept.
+    pub const MAX_LEN: usize = 200;
+
+    /// The deprecation headers of a reply, if it has either.
+    pub fn from_headers(headers: &http::HeaderMap) -> Option<Self> {
+        let date = headers
+            .get("sunset")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| bounded(v.trim()))
+            .filter(|v| !v.is_empty());
+        let link = headers
+            .get_all(header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(sunset_link)
+            .map(bounded);
+        (date.is_some() || link.is_some()).then_some(Self { date, link })
+    }
+}
+
+/// At most [`Sunset::MAX_LEN`] characters.
+fn bounded(text: &str) -> String {
+    text.chars().take(Sunset::MAX_LEN).collect()
+}
+
+/// The target of the first link-value of a `Link` header whose `rel` names `sunset` (RFC 8288:
+/// `<uri>; param=value; …`, link-values separated by commas; `rel` may hold several
+/// space-separated types, quoted or not).
+fn sunset_link(header: &str) -> Option<&str> {
+    let mut rest = header;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let close = after.find('>')?;
+        let target = &after[..close];
+        let params_end = after[close..]
+            .find('<')
+            .map_or(after.len(), |next| close + next);
+        let params = &after[close + 1..params_end];
+        let is_sunset = params.split(';').any(|p| {
+            let Some((name, value)) = p.split_once('=') else {
+                return false;
+            };
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_end_matches(',')
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("sunset"))
+        });
+        if is_sunset {
+            return Some(target);
+        }
+        rest = &after[params_end..];
+    }
+    None
+}
+
 /// How the gateway authenticates to Diadoc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -118,6 +190,7 @@ impl DiadocClient {
                 status,
                 retry_after,
                 body,
+                sunset: Sunset::from_headers(&headers),
             });
         }
         let failure = UpstreamFailure {
@@ -144,6 +217,40 @@ impl DiadocClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn sunset_and_its_link_are_read_as_kontur_documents_them() {
+        let s = Sunset::from_headers(&headers(&[
+            ("sunset", "Wed, 11 Nov 2026 11:11:11 GMT"),
+            ("link", "<http://example.net/next>; rel=\"next\", <http://example.net/sunset>;rel=\"sunset\";type=\"text/html\""),
+        ]))
+        .expect("deprecated");
+        assert_eq!(s.date.as_deref(), Some("Wed, 11 Nov 2026 11:11:11 GMT"));
+        assert_eq!(s.link.as_deref(), Some("http://example.net/sunset"));
+    }
+
+    #[test]
+    fn a_link_alone_or_a_rel_among_others_counts_and_other_links_do_not() {
+        let s = Sunset::from_headers(&headers(&[(
+            "link",
+            "<https://x/doc>; rel=\"deprecation sunset\"",
+        )]))
+        .expect("deprecated");
+        assert_eq!((s.date, s.link.as_deref()), (None, Some("https://x/doc")));
+        assert_eq!(
+            Sunset::from_headers(&headers(&[("link", "<https://x/2>; rel=next")])),
+            None
+        );
+        assert_eq!(Sunset::from_headers(&headers(&[])), None);
+    }
 
     fn client(mode: DiadocAuthMode, key: Option<&str>) -> DiadocClient {
         DiadocClient::new(

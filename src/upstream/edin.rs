@@ -137,6 +137,7 @@ impl EdinClient {
                 status,
                 retry_after: None,
                 body,
+                sunset: None,
             });
         }
         if status == StatusCode::UNAUTHORIZED || status.is_redirection() {

@@ -60,10 +60,10 @@ async fn walks_all_three_pages_with_an_exclusive_cursor() {
 }
 
 #[tokio::test]
-async fn organization_route_uses_v2_with_my_org_id_and_status() {
+async fn organization_route_finds_the_box_then_calls_v3_with_my_box_id_and_status() {
     let app = spawn_app().await;
     let token = app.demo_token().await;
-    let (org_id, _) = app.first_box(&token).await;
+    let (org_id, box_id) = app.first_box(&token).await;
     let r = app
         .get(
             &format!("/v1/diadoc/organizations/{org_id}/counteragents?status=IsMyCounteragent"),
@@ -79,12 +79,153 @@ async fn organization_route_uses_v2_with_my_org_id_and_status() {
             .iter()
             .all(|c| c["currentStatus"] == "IsMyCounteragent")
     );
-    let call = &app.upstream_calls("/V2/GetCounteragents")[0];
-    assert_eq!(call.query_param("myOrgId"), Some(org_id.as_str()));
+    // lifecycle.md §1.2: V2 is removed; nothing calls it any more.
+    assert!(app.upstream_calls("/V2/GetCounteragents").is_empty());
+    let lookup = app.upstream_calls("/GetOrganization");
+    assert_eq!(lookup.len(), 1);
+    assert_eq!(lookup[0].query_param("orgId"), Some(org_id.as_str()));
+    assert_eq!(lookup[0].status, 200);
+    let call = &app.upstream_calls("/V3/GetCounteragents")[0];
+    assert_eq!(call.query_param("myBoxId"), Some(box_id.as_str()));
+    assert_eq!(call.query_param("myOrgId"), None);
+    assert_eq!(call.query_param("orgId"), None);
     assert_eq!(
         call.query_param("counteragentStatus"),
         Some("IsMyCounteragent")
     );
+}
+
+#[tokio::test]
+async fn organization_route_walks_pages_with_one_box_lookup_per_caller() {
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let (org_id, _) = app.first_box(&token).await;
+    let mut path = format!("/v1/diadoc/organizations/{org_id}/counteragents");
+    let mut sizes = Vec::new();
+    loop {
+        let page: Value = app
+            .get(&path, Some(&token))
+            .await
+            .json()
+            .await
+            .expect("json");
+        sizes.push(page["counteragents"].as_array().expect("items").len());
+        match page.get("nextAfter").and_then(Value::as_str) {
+            Some(next) => {
+                path = format!("/v1/diadoc/organizations/{org_id}/counteragents?after={next}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [100, 100, 50]);
+    assert_eq!(app.upstream_calls("/V3/GetCounteragents").len(), 3);
+    assert_eq!(
+        app.upstream_calls("/GetOrganization").len(),
+        1,
+        "cached per caller"
+    );
+    // Another caller (another token of the same user) looks the box up again.
+    let other = app.demo_token().await;
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{org_id}/counteragents?status=InvitesMe"),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.upstream_calls("/GetOrganization").len(), 2);
+}
+
+#[tokio::test]
+async fn an_organization_with_several_boxes_lists_its_first_box() {
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let orgs: Value = app
+        .get("/v1/diadoc/organizations", Some(&token))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let org = orgs["organizations"]
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .find(|o| o["boxes"].as_array().is_some_and(|b| b.len() > 1))
+        .expect("an organization with several boxes")
+        .clone();
+    let org_id = org["orgId"].as_str().expect("orgId");
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{org_id}/counteragents"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let call = &app.upstream_calls("/V3/GetCounteragents")[0];
+    assert_eq!(
+        call.query_param("myBoxId"),
+        org["boxes"][0]["boxIdGuid"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_organization_or_one_without_a_box_is_a_404() {
+    let mut seed = edi_sandbox::Seed::demo();
+    let boxless = seed.orgs[0].org_id.clone();
+    seed.orgs[0].boxes.clear();
+    let app = spawn_with(edi_sandbox::Sandbox::builder().seed(seed), |_| {}).await;
+    let token = app.demo_token().await;
+
+    let unknown = "00000000-0000-0000-0000-00000000abcd";
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{unknown}/counteragents"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let p = problem(r).await;
+    assert_eq!(p["upstream"]["service"], "diadoc");
+    assert_eq!(p["upstream"]["status"], 404);
+
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{boxless}/counteragents"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let p = problem(r).await;
+    let text = p.to_string();
+    assert!(text.contains("has no box"), "{text}");
+    // Neither reached GetCounteragents, and failures are not cached: a retry looks up again.
+    assert!(app.upstream_calls("/V3/GetCounteragents").is_empty());
+    let before = app.upstream_calls("/GetOrganization").len();
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{unknown}/counteragents"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.upstream_calls("/GetOrganization").len(), before + 1);
+}
+
+#[tokio::test]
+async fn another_users_organization_gets_the_upstreams_403() {
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let foreign = app.sandbox.seed().orgs[2].org_id.clone();
+    let r = app
+        .get(
+            &format!("/v1/diadoc/organizations/{foreign}/counteragents"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let calls = app.upstream_calls("/V3/GetCounteragents");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].status, 403);
 }
 
 #[tokio::test]

@@ -54,8 +54,19 @@ async fn batch_get_returns_docflows_and_sends_the_documented_request() {
     let docs = body["documents"].as_array().expect("documents");
     assert_eq!(docs.len(), 3);
     assert_eq!(docs[0]["documentId"]["messageId"], ids[0].0.as_str());
+    // The V5 shape (lifecycle.md §1.4): the docflow is told as titles.
+    let title = &docs[0]["docflow"]["titles"][0];
+    assert_eq!(title["titleIndex"], 0);
+    assert!(title["authorSigning"]["title"]["attachment"]["entity"]["content"]["data"].is_string());
+    assert!(docs[0]["docflow"].get("senderTitle").is_none());
+    assert_eq!(
+        docs[0]["documentInfo"]["participants"]["participants"][0]["role"],
+        "Sender"
+    );
 
-    let call = &app.upstream_calls("/V3/GetDocflows")[0];
+    // lifecycle.md §1.2: V3 goes after 3 Apr 2027; the route calls V5 only.
+    assert!(app.upstream_calls("/V3/GetDocflows").is_empty());
+    let call = &app.upstream_calls("/V5/GetDocflows")[0];
     assert_eq!(call.query_param("boxId"), Some(box_id.as_str()));
     let sent =
         edi_proto::diadoc::api::proto::docflow::GetDocflowBatchRequest::decode(call.body.clone())

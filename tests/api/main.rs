@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod account;
 mod counteragents;
 mod docflows;
 mod documents;
@@ -9,6 +10,7 @@ mod edin;
 mod edin_documented;
 mod edin_groups;
 mod errors;
+mod messages;
 mod openapi;
 mod partners;
 mod protocol;

@@ -36,10 +36,32 @@ org = orgs[0]["orgId"]
 docs = call("GET", f"/v1/diadoc/boxes/{box}/documents?filterCategory=Any.Inbound", DIADOC)
 # A nonformalized document has a delivery protocol (invoices for payment have none: 409).
 doc = next(d for d in docs["documents"] if d["typeNamedId"] == "Nonformalized")
-# A partner of the box: reading it is a 200 whatever the run does to it (a break leaves it in the
-# list as IsRejectedByMe; a repeated break is a no-op 204; an invitation re-invites it).
-partners = call("GET", f"/v1/diadoc/boxes/{box}/counteragents?status=IsMyCounteragent", DIADOC)
-partner = partners["counteragents"][0]["organization"]["boxes"][0]["boxIdGuid"]
+# A template the box may turn into a message (it names the box as the message's sender), sent
+# to one of its counteragents.
+partners = call(
+    "GET", f"/v1/diadoc/boxes/{box}/counteragents?status=IsMyCounteragent", DIADOC
+)["counteragents"]
+partner = partners[0]["organization"]["boxes"][0]["boxIdGuid"]
+template = call(
+    "POST",
+    "/v1/diadoc/templates",
+    DIADOC,
+    {
+        "fromBoxId": box,
+        "toBoxId": partner,
+        "messageFromBoxId": box,
+        "messageToBoxId": partner,
+        "documentAttachments": [
+            {
+                "unsignedContent": {"content": "PFRlbXBsYXRlLz4="},
+                "typeNamedId": "UniversalTransferDocument",
+                "function": "СЧФДОП",
+                "version": "utd970_05_03_01",
+            }
+        ],
+    },
+)
+template_document = template["entities"][0]["entityId"]
 # An invitation task, started with respond-async: its id is in the 202's Location.
 req = urllib.request.Request(
     f"{BASE}/v1/diadoc/boxes/{box}/counteragents",
@@ -55,11 +77,16 @@ task = location.rsplit("/", 1)[-1] if r.status == 202 else ""
 with open(f"{OUT}/schemathesis-diadoc.toml", "w") as f:
     f.write(FAIL_ON)
     f.write(f"""
+[dictionaries.template_documents]
+values = [{json.dumps(template_document)}]
+
 [parameters]
 "path.boxId" = {json.dumps(box)}
 "path.orgId" = {json.dumps(org)}
 "path.messageId" = {json.dumps(doc["messageId"])}
 "path.documentId" = {json.dumps(doc["entityId"])}
+"path.templateId" = {json.dumps(template["messageId"])}
+"body.documentTransformations[*].documentId" = {{ dictionary = "template_documents" }}
 "path.counteragentBoxId" = {json.dumps(partner)}
 "path.taskId" = {json.dumps(task)}
 

@@ -45,11 +45,16 @@ pub mod names {
     pub const COUNTERAGENT_LIST: &str = "Diadoc.Api.Proto.CounteragentList";
     /// `/V3/GetDocuments` response.
     pub const DOCUMENT_LIST: &str = "Diadoc.Api.Proto.Documents.DocumentList";
-    /// `/V3/GetDocflows` request body.
+    /// `/V3/GetDocflows` and `/V5/GetDocflows` request body.
     pub const GET_DOCFLOW_BATCH_REQUEST: &str = "Diadoc.Api.Proto.Docflow.GetDocflowBatchRequest";
     /// `/V3/GetDocflows` response.
     pub const GET_DOCFLOW_BATCH_RESPONSE_V3: &str =
         "Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV3";
+    /// `/V5/GetDocflows` response (lifecycle.md §1.4).
+    pub const GET_DOCFLOW_BATCH_RESPONSE_V5: &str =
+        "Diadoc.Api.Proto.Docflow.GetDocflowBatchResponseV5";
+    /// `/GetOrganization` response (api.md, GetOrganization).
+    pub const ORGANIZATION: &str = "Diadoc.Api.Proto.Organization";
     /// `/GenerateDocumentProtocol` response.
     pub const DOCUMENT_PROTOCOL: &str = "Diadoc.Api.Proto.Documents.DocumentProtocol";
     /// `/PostTemplate` request body.
@@ -64,6 +69,19 @@ pub mod names {
     pub const ASYNC_METHOD_RESULT: &str = "Diadoc.Api.Proto.AsyncMethodResult";
     /// `/V3/AcquireCounteragentResult` response.
     pub const ACQUIRE_COUNTERAGENT_RESULT_V2: &str = "Diadoc.Api.Proto.AcquireCounteragentResultV2";
+    /// `/V2/GetMyUser` response.
+    pub const USER_V2: &str = "Diadoc.Api.Proto.UserV2";
+    /// `/GetBox` response.
+    pub const BOX: &str = "Diadoc.Api.Proto.Box";
+    /// `/V6/GetMessage`, `/V3/PostMessage` and `/TransformTemplateToMessage` response.
+    pub const MESSAGE: &str = "Diadoc.Api.Proto.Events.Message";
+    /// `/V3/GetDocument` response.
+    pub const DOCUMENT: &str = "Diadoc.Api.Proto.Documents.Document";
+    /// `/V3/PostMessage` request body.
+    pub const MESSAGE_TO_POST: &str = "Diadoc.Api.Proto.Events.MessageToPost";
+    /// `/TransformTemplateToMessage` request body.
+    pub const TEMPLATE_TRANSFORMATION_TO_POST: &str =
+        "Diadoc.Api.Proto.Events.TemplateTransformationToPost";
     /// `Diadoc.Api.Proto.Timestamp`: .NET ticks (api.md, "Time values").
     pub const TIMESTAMP: &str = "Diadoc.Api.Proto.Timestamp";
 }

@@ -190,6 +190,8 @@ fn route_message_names_exist() {
         DOCUMENT_LIST,
         GET_DOCFLOW_BATCH_REQUEST,
         GET_DOCFLOW_BATCH_RESPONSE_V3,
+        GET_DOCFLOW_BATCH_RESPONSE_V5,
+        ORGANIZATION,
         DOCUMENT_PROTOCOL,
         TEMPLATE_TO_POST,
         TEMPLATE,

@@ -86,6 +86,20 @@ pub(crate) fn developer_key(shared: &Shared, headers: &HeaderMap) -> Result<(), 
     }
 }
 
+/// The directory methods' check (GetOrganization, GetBox): api.md says the developer key alone
+/// is enough ([SkipTokenValidation] on the server: a token, if sent, is not checked); with
+/// OIDC (`Bearer`) every call needs a valid token (lifecycle.md §2.2).
+pub(crate) fn directory(shared: &Shared, headers: &HeaderMap) -> Result<(), Refusal> {
+    match parse(headers)? {
+        Credentials::DiadocAuth { client_id, .. } => check_client_id(shared, client_id.as_deref()),
+        Credentials::Bearer(token) => shared
+            .lock()
+            .tokens
+            .user(&token, shared.settings.token_ttl)
+            .map(|_| ()),
+    }
+}
+
 /// Every other method's check: returns the index into `Seed::users` of the token's user.
 pub(crate) fn user(shared: &Shared, headers: &HeaderMap) -> Result<usize, Refusal> {
     let token = match parse(headers)? {

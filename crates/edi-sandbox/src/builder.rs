@@ -33,8 +33,10 @@ impl Default for SandboxBuilder {
                 template_polls: 1,
                 acquire_polls: 1,
                 acquire_throttled: 0,
+                message_polls: 1,
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
+                deprecated: Vec::new(),
             },
             delay: Duration::ZERO,
             faults: Vec::new(),
@@ -101,6 +103,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many PostMessage and TransformTemplateToMessage calls per operation answer "still
+    /// running" (204 + `Retry-After`) before the message; default 1, 0 for none.
+    pub fn message_polls(mut self, k: u32) -> Self {
+        self.settings.message_polls = k;
+        self
+    }
+
     /// The `Retry-After` value in whole seconds on "not ready" answers; default 1, 0 allowed.
     pub fn retry_after_secs(mut self, n: u64) -> Self {
         self.settings.retry_after_secs = n;
@@ -111,6 +120,21 @@ impl SandboxBuilder {
     /// (edin/api.md §2 #8). Every successful call with the session starts the time again.
     pub fn edin_session_idle(mut self, d: Duration) -> Self {
         self.settings.edin_session_idle = d;
+        self
+    }
+
+    /// Marks the Diadoc method at `path` (any case) deprecated: every answer of it carries
+    /// `Sunset: <sunset_http_date>` and `Link: <…>; rel="sunset"; type="text/html"`, as Kontur's
+    /// deprecation policy describes (lifecycle.md §1.1), e.g.
+    /// `deprecate("/V3/GetCounteragents", "Wed, 11 Nov 2026 11:11:11 GMT")`.
+    pub fn deprecate(
+        mut self,
+        path: impl Into<String>,
+        sunset_http_date: impl Into<String>,
+    ) -> Self {
+        self.settings
+            .deprecated
+            .push((path.into(), sunset_http_date.into()));
         self
     }
 

@@ -6,13 +6,16 @@
 //! evidence, so accepting both spellings is the safe side). An unknown path is a 404; a known
 //! path with another HTTP method a 405, before any auth check.
 
+mod account;
 pub(crate) mod authenticate;
 mod counteragents;
 mod docflows;
 mod documents;
+pub(crate) mod messages;
 mod organizations;
 pub(crate) mod partners;
 pub(crate) mod protocol;
+pub(crate) mod sunset;
 pub(crate) mod templates;
 
 use prost::Message;
@@ -33,6 +36,9 @@ enum Handler {
     DeveloperKey(fn(&Shared, &Call) -> Outcome),
     /// A valid token; the handler gets the index of the token's user in `Seed::users`.
     User(fn(&Shared, &Call, usize) -> Outcome),
+    /// The directory (GetOrganization, GetBox): the developer key, token optional; or a valid
+    /// `Bearer` token (`auth::directory`).
+    Directory(fn(&Shared, &Call) -> Outcome),
 }
 
 /// One simulated upstream method.
@@ -53,10 +59,13 @@ const METHODS: &[Method] = &[
         path: "/GetMyOrganizations",
         handler: Handler::User(organizations::mine),
     },
+    // `/V2/GetCounteragents` was removed after 10 Nov 2026 (lifecycle.md §1.2), so it is not
+    // here: like any path the server lacks it answers 404 "No HTTP resource …" (the sandbox's
+    // choice: lifecycle.md §1.1 says only that removed versions "return errors").
     Method {
         verb: "GET",
-        path: "/V2/GetCounteragents",
-        handler: Handler::User(counteragents::v2),
+        path: "/GetOrganization",
+        handler: Handler::Directory(organizations::one),
     },
     Method {
         verb: "GET",
@@ -99,6 +108,11 @@ const METHODS: &[Method] = &[
         handler: Handler::User(docflows::batch),
     },
     Method {
+        verb: "POST",
+        path: "/V5/GetDocflows",
+        handler: Handler::User(docflows::batch_v5),
+    },
+    Method {
         verb: "GET",
         path: "/GenerateDocumentProtocol",
         handler: Handler::User(protocol::generate),
@@ -107,6 +121,36 @@ const METHODS: &[Method] = &[
         verb: "POST",
         path: "/PostTemplate",
         handler: Handler::User(templates::post),
+    },
+    Method {
+        verb: "GET",
+        path: "/V2/GetMyUser",
+        handler: Handler::User(account::my_user),
+    },
+    Method {
+        verb: "GET",
+        path: "/GetBox",
+        handler: Handler::Directory(account::get_box),
+    },
+    Method {
+        verb: "GET",
+        path: "/V6/GetMessage",
+        handler: Handler::User(messages::get_message),
+    },
+    Method {
+        verb: "GET",
+        path: "/V3/GetDocument",
+        handler: Handler::User(messages::get_document),
+    },
+    Method {
+        verb: "POST",
+        path: "/V3/PostMessage",
+        handler: Handler::User(messages::post),
+    },
+    Method {
+        verb: "POST",
+        path: "/TransformTemplateToMessage",
+        handler: Handler::User(messages::transform),
     },
 ];
 
@@ -132,6 +176,10 @@ pub(crate) fn dispatch(shared: &Shared, call: &Call) -> Outcome {
         Handler::User(handler) => {
             let user = auth::user(shared, &call.headers)?;
             handler(shared, call, user)
+        }
+        Handler::Directory(handler) => {
+            auth::directory(shared, &call.headers)?;
+            handler(shared, call)
         }
     }
 }

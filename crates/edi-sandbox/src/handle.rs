@@ -184,6 +184,20 @@ impl SandboxHandle {
             .cloned()
     }
 
+    /// The messages posted so far (PostMessage, TransformTemplateToMessage) whose operation has
+    /// answered 200, in posting order, as (message id, event id, .NET ticks): what a box's event
+    /// feed shows as new.
+    pub fn posted_messages(&self) -> Vec<(String, String, i64)> {
+        self.shared
+            .lock()
+            .messages
+            .posted
+            .iter()
+            .filter(|p| p.done)
+            .map(|p| (p.message.message_id.clone(), p.event_id.clone(), p.ticks))
+            .collect()
+    }
+
     /// A `DiadocAuth` header value with this sandbox's developer key and `token`.
     pub fn diadoc_auth(&self, token: &str) -> String {
         format!(

@@ -58,8 +58,10 @@
 //! # Simulated methods
 //!
 //! Diadoc: `POST /V3/Authenticate?type=password`, `GET /GetMyOrganizations`,
-//! `GET /V2/GetCounteragents`, `GET /V3/GetCounteragents`, `GET /V3/GetDocuments`,
-//! `POST /V3/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. Bodies are
+//! `GET /GetOrganization`, `GET /V3/GetCounteragents` (V2 was removed after 10 Nov 2026 and
+//! answers 404 as any unknown path), `GET /V3/GetDocuments`, `POST /V3/GetDocflows`,
+//! `POST /V5/GetDocflows`, `GET /GenerateDocumentProtocol`, `POST /PostTemplate`. A method marked
+//! with `SandboxBuilder::deprecate` answers with `Sunset` and `Link; rel="sunset"`. Bodies are
 //! protobuf both ways; the only JSON the sandbox reads is Authenticate's `LoginPassword` (api.md
 //! shows that one in JSON), and it never answers in JSON (`Accept` is ignored).
 //!

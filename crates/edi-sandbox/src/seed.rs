@@ -19,6 +19,7 @@ mod documents;
 pub mod edin;
 pub mod ids;
 mod organizations;
+pub(crate) mod templates;
 
 use std::sync::LazyLock;
 
@@ -320,6 +321,16 @@ impl Seed {
             .user_index(email)
             .and_then(|i| self.edin.users[i].company_ids.first().copied())
             .unwrap_or(0)
+    }
+
+    /// The seeded template's id: ООО «Ромашка» (the first box) may turn it into a message.
+    pub fn template_id(&self) -> String {
+        templates::template_id()
+    }
+
+    /// The id of the seeded template's one document.
+    pub fn template_document_id(&self) -> String {
+        templates::template_document_id()
     }
 
     /// The first document of the first box that has no delivery protocol (GenerateDocumentProtocol

@@ -122,6 +122,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         if let Ok(trace) = HeaderValue::from_str(&shared.random_hex(16)) {
             response.headers_mut().insert("x-kontur-trace-id", trace);
         }
+        diadoc::sunset::mark(&shared, &call.path, response.headers_mut());
     }
     if let Some(held) = held {
         held.wait().await;

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::auth::Tokens;
+use crate::diadoc::messages::Messages;
 use crate::diadoc::protocol::ProtocolQueue;
 use crate::diadoc::templates::Operations;
 use crate::edin;
@@ -33,10 +34,15 @@ pub(crate) struct Settings {
     pub acquire_polls: u32,
     /// How many AcquireCounteragentResult calls per task answer 429 + `Retry-After` first.
     pub acquire_throttled: u32,
+    /// How many PostMessage (and TransformTemplateToMessage) calls per operation answer
+    /// "still running".
+    pub message_polls: u32,
     /// The `Retry-After` value, in whole seconds (api.md: always an integer).
     pub retry_after_secs: u64,
     /// How long an EDIN session lives without a successful call (edin/api.md §2 #8: 10 min).
     pub edin_session_idle: Duration,
+    /// Diadoc methods marked deprecated: (path, `Sunset` HTTP-date) (`diadoc/sunset.rs`).
+    pub deprecated: Vec<(String, String)>,
 }
 
 /// A fault injected with `fail_next`: the status and plain-text body of the answer.
@@ -57,6 +63,9 @@ pub(crate) struct Mutable {
     pub protocols: ProtocolQueue,
     pub templates: Operations,
     pub partners: crate::diadoc::partners::Partnerships,
+    /// Messages posted (PostMessage, TransformTemplateToMessage), in order: an event feed reads
+    /// `messages.posted`.
+    pub messages: Messages,
     pub edin: edin::State,
 }
 

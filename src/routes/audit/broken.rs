@@ -115,8 +115,8 @@ fn a_max_items_field_that_is_not_repeated() {
     let broken = Route {
         upstream: Call::Diadoc(DiadocCall {
             body: Some(ProtoBody {
-                message: edi_proto::names::GET_DOCFLOW_BATCH_REQUEST,
-                max_items: Some(("Request", 100)),
+                max_items: Some((&["Request"], 100)),
+                ..ProtoBody::new(edi_proto::names::GET_DOCFLOW_BATCH_REQUEST)
             }),
             ..*call
         }),
@@ -254,4 +254,100 @@ fn invalidating_a_route_that_is_not_cached() {
         &broken,
         "invalidates getDiadocBoxCounteragent, which is not cached",
     );
+}
+
+#[test]
+fn a_box_lookup_that_reads_a_parameter_the_route_lacks() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: Some(crate::routes::BoxOfOrg {
+                param: "organization",
+                fills: "myBoxId",
+            }),
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(&broken, "box_of_org reads organization, not a parameter");
+    assert_fault(
+        &broken,
+        "parameter orgId is for a box lookup, but box_of_org reads",
+    );
+}
+
+#[test]
+fn a_box_lookup_that_fills_a_query_the_method_does_not_take() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: Some(crate::routes::BoxOfOrg {
+                param: "orgId",
+                fills: "myOrgId",
+            }),
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(
+        &broken,
+        "fills myOrgId, which /V3/GetCounteragents does not take",
+    );
+}
+
+#[test]
+fn a_lookup_parameter_without_a_box_lookup() {
+    let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
+    let call = diadoc_call(route);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            box_of_org: None,
+            ..*call
+        }),
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(
+        &broken,
+        "parameter orgId is for a box lookup, but the call has none",
+    );
+}
+
+#[test]
+fn a_box_lookup_on_a_long_request() {
+    let broken = Route {
+        polling: Polling::RetryAfter,
+        cache: CachePolicy::None,
+        ..diadoc::LIST_ORGANIZATION_COUNTERAGENTS
+    };
+    assert_fault(&broken, "a box lookup is not supported on a long request");
+}
+
+#[test]
+fn a_from_path_field_that_is_not_a_string_or_not_fed_by_the_path() {
+    let call = diadoc_call(&diadoc::POST_MESSAGE);
+    let Some(body) = call.body else {
+        panic!("a body")
+    };
+    for (from_path, needle) in [
+        (
+            &[("FromBoxID", &diadoc::BOX_IN_BODY)][..],
+            "from_path names FromBoxID",
+        ),
+        (
+            &[("IsDraft", &diadoc::BOX_IN_BODY)][..],
+            "from_path names IsDraft",
+        ),
+        (&[("ToBoxId", &OTHER)][..], "fills ToBoxId from other"),
+    ] {
+        let broken = Route {
+            upstream: Call::Diadoc(DiadocCall {
+                body: Some(ProtoBody { from_path, ..body }),
+                ..*call
+            }),
+            ..diadoc::POST_MESSAGE
+        };
+        assert_fault(&broken, needle);
+    }
 }

@@ -104,13 +104,15 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
         Call::Diadoc(DiadocCall {
             // api.md, GetDocflows: at most 100 requests per batch.
             body: Some(ProtoBody {
-                message: names::GET_DOCFLOW_BATCH_REQUEST,
-                max_items: Some(("Requests", 100)),
+                max_items: Some((&["Requests"], 100)),
+                ..ProtoBody::new(names::GET_DOCFLOW_BATCH_REQUEST)
             }),
+            // lifecycle.md §1.2: V3 goes after 3 Apr 2027; §1.4: V5 takes the same request and
+            // answers `GetDocflowBatchResponseV5` (titles, amendment requests, revocation).
             ..DiadocCall::new(
                 Verb::Post,
-                "/V3/GetDocflows",
-                DiadocReply::Message(names::GET_DOCFLOW_BATCH_RESPONSE_V3),
+                "/V5/GetDocflows",
+                DiadocReply::Message(names::GET_DOCFLOW_BATCH_RESPONSE_V5),
             )
         }),
     )

@@ -19,10 +19,7 @@ pub const CREATE_SESSION: Route = Route {
         // token as text.
         Call::Diadoc(DiadocCall {
             fixed_query: &[("type", "password")],
-            body: Some(ProtoBody {
-                message: names::LOGIN_PASSWORD,
-                max_items: None,
-            }),
+            body: Some(ProtoBody::new(names::LOGIN_PASSWORD)),
             ..DiadocCall::new(Verb::Post, "/V3/Authenticate", DiadocReply::Token)
         }),
     )

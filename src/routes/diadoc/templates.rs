@@ -23,10 +23,7 @@ pub const CREATE_TEMPLATE: Route = Route {
         // Template; "still running" is 204 + Retry-After; repeat with the same body and
         // operationId.
         Call::Diadoc(DiadocCall {
-            body: Some(ProtoBody {
-                message: names::TEMPLATE_TO_POST,
-                max_items: None,
-            }),
+            body: Some(ProtoBody::new(names::TEMPLATE_TO_POST)),
             ..DiadocCall::new(
                 Verb::Post,
                 "/PostTemplate",

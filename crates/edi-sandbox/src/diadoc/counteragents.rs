@@ -1,5 +1,6 @@
-//! `GET /V2/GetCounteragents?myOrgId=…` and `GET /V3/GetCounteragents?myBoxId=…` with
-//! `counteragentStatus`, `afterIndexKey`, `query`, `pageSize` (api.md, GetCounteragents). The
+//! `GET /V3/GetCounteragents?myBoxId=…` with `counteragentStatus`, `afterIndexKey`, `query`,
+//! `pageSize` (api.md, GetCounteragents; V2 with `myOrgId` was removed after 10 Nov 2026,
+//! lifecycle.md §1.2, and is no longer served). The
 //! answer is a `CounteragentList`: at most 100 counteragents after the cursor, in the seed's
 //! stable list order.
 //!
@@ -14,19 +15,6 @@ use crate::call::Call;
 use crate::reply::Refusal;
 use crate::state::Shared;
 use dap::CounteragentStatus as S;
-
-/// V2: the organization by `myOrgId` (api.md: V1/V2 took an organization id).
-pub(crate) fn v2(shared: &Shared, call: &Call, user: usize) -> Outcome {
-    let org_id = call.guid("myOrgId")?;
-    let org = shared
-        .seed
-        .org_index(&org_id)
-        .filter(|o| shared.seed.users[user].orgs.contains(o))
-        .ok_or_else(|| {
-            Refusal::Forbidden(format!("Access to the organization {org_id} is denied"))
-        })?;
-    list(shared, call, org)
-}
 
 /// V3: the organization that owns the box `myBoxId`.
 pub(crate) fn v3(shared: &Shared, call: &Call, user: usize) -> Outcome {

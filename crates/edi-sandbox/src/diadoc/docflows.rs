@@ -1,6 +1,8 @@
-//! `POST /V3/GetDocflows?boxId=` (api.md, GetDocflows): the body is a
-//! `Docflow.GetDocflowBatchRequest`, the answer a `Docflow.GetDocflowBatchResponseV3` with one
-//! `DocumentWithDocflowV3` per request whose document the box has, in request order.
+//! `POST /V3/GetDocflows?boxId=` and `POST /V5/GetDocflows?boxId=` (api.md, GetDocflows;
+//! lifecycle.md §1.4): the body is a `Docflow.GetDocflowBatchRequest`, the answer a
+//! `Docflow.GetDocflowBatchResponseV3` (or `…V5`, built from the same view by `v5.rs`) with one
+//! document per request whose document the box has, in request order. Everything below holds
+//! for both versions (the V4/V5 codes are UNKNOWN in api.md, "presumably the same").
 //!
 //! * More than 100 requests: 400 (api.md, "at most 100").
 //! * A body that does not decode, or lacks a `required` field (`DocumentId`, its `MessageId` or
@@ -16,6 +18,7 @@
 //!   cap it is left out silently — the sandbox's reading of "once": so is every content after it,
 //!   even a smaller one that would still fit. `Content.Size` is always filled.
 
+mod v5;
 mod view;
 
 use edi_proto::diadoc::api::proto as dap;
@@ -31,8 +34,28 @@ use crate::wire;
 /// bytes".
 pub(crate) const CONTENT_CAP: usize = 1_048_576;
 
-/// The handler.
+/// The V3 handler.
 pub(crate) fn batch(shared: &Shared, call: &Call, user: usize) -> Outcome {
+    let documents = documents(shared, call, user)?;
+    proto(&dap::docflow::GetDocflowBatchResponseV3 { documents })
+}
+
+/// The V5 handler: the same documents in the V5 structures.
+pub(crate) fn batch_v5(shared: &Shared, call: &Call, user: usize) -> Outcome {
+    let current = call.param("boxId").unwrap_or_default().to_owned();
+    let documents = documents(shared, call, user)?
+        .into_iter()
+        .map(|d| v5::from_v3(d, &current))
+        .collect();
+    proto(&dap::docflow::GetDocflowBatchResponseV5 { documents })
+}
+
+/// The batch's documents as of the requested events, in request order.
+fn documents(
+    shared: &Shared,
+    call: &Call,
+    user: usize,
+) -> Result<Vec<dap::docflow::DocumentWithDocflowV3>, Refusal> {
     let b = user_box(shared, call, user, "boxId")?;
     let batch: dap::docflow::GetDocflowBatchRequest =
         wire::decode(edi_proto::names::GET_DOCFLOW_BATCH_REQUEST, &call.body)?;
@@ -84,5 +107,5 @@ pub(crate) fn batch(shared: &Shared, call: &Call, user: usize) -> Outcome {
             "The box has no documents with the given ids".to_owned(),
         ));
     }
-    proto(&dap::docflow::GetDocflowBatchResponseV3 { documents })
+    Ok(documents)
 }

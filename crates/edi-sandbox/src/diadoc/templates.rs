@@ -49,6 +49,17 @@ struct Operation {
     template: ev::Template,
 }
 
+impl Operations {
+    /// The template `id` (any case) some operation made, if any.
+    pub(crate) fn template(&self, id: &str) -> Option<ev::Template> {
+        self.by_id
+            .values()
+            .map(|op| &op.template)
+            .find(|t| t.message_id.eq_ignore_ascii_case(id))
+            .cloned()
+    }
+}
+
 /// The handler.
 pub(crate) fn post(shared: &Shared, call: &Call, user: usize) -> Outcome {
     let body: ev::TemplateToPost = wire::decode(edi_proto::names::TEMPLATE_TO_POST, &call.body)?;

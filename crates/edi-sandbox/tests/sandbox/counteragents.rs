@@ -1,11 +1,12 @@
-//! GetCounteragents V2 and V3: pages, the exclusive cursor, filters and their 400s.
+//! GetCounteragents V3: pages, the exclusive cursor, filters and their 400s; V2 removed; the
+//! deprecation headers of a method marked deprecated.
 
 use std::collections::HashSet;
 
 use dap::CounteragentStatus as S;
 use edi_proto::diadoc::api::proto as dap;
 
-use crate::helpers::{Upstream, decode, error, start};
+use crate::helpers::{Upstream, decode, error, start, start_with};
 
 async fn page(up: &Upstream, query: &[(&str, &str)]) -> dap::CounteragentList {
     decode(up.get("/V3/GetCounteragents", query).await).await
@@ -55,42 +56,46 @@ async fn a_walk_gives_pages_of_100_100_50_with_an_exclusive_cursor() {
 }
 
 #[tokio::test]
-async fn v2_takes_the_organization_id_and_filters_by_status() {
+async fn v2_is_removed_and_answers_like_a_path_the_server_lacks() {
+    // lifecycle.md §1.2: GetCounteragents V2 was removed after 10 Nov 2026.
     let up = start().await;
-    let seed = up.sb.seed();
-    let org_id = seed.first_org_id().to_owned();
-    let expected = seed.counteragents[0]
-        .iter()
-        .filter(|c| c.current_status == Some(S::InvitesMe as i32))
-        .count();
-    let list: dap::CounteragentList = decode(
-        up.get(
-            "/V2/GetCounteragents",
-            &[("myOrgId", &org_id), ("counteragentStatus", "InvitesMe")],
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(list.total_count as usize, expected);
-    assert_eq!(list.counteragents.len(), expected);
-    assert!(
-        list.counteragents
-            .iter()
-            .all(|c| c.current_status == Some(S::InvitesMe as i32))
-    );
-    let other_org = seed.orgs[2].org_id.clone();
-    error(
-        up.get("/V2/GetCounteragents", &[("myOrgId", &other_org)])
+    let org_id = up.sb.seed().first_org_id().to_owned();
+    let text = error(
+        up.get("/V2/GetCounteragents", &[("myOrgId", &org_id)])
             .await,
-        403,
+        404,
     )
     .await;
-    error(
-        up.get("/V2/GetCounteragents", &[("myOrgId", "nope")]).await,
-        400,
+    assert!(text.starts_with("No HTTP resource was found"), "{text}");
+}
+
+#[tokio::test]
+async fn deprecated_methods_carry_sunset_and_a_sunset_link_on_every_answer() {
+    let up = start_with(
+        edi_sandbox::SandboxBuilder::default()
+            .deprecate("/v3/getcounteragents", "Sat, 01 May 2027 00:00:00 GMT"),
     )
     .await;
-    error(up.get("/V2/GetCounteragents", &[]).await, 400).await;
+    let box_id = up.first_box();
+    for query in [vec![("myBoxId", box_id.as_str())], vec![]] {
+        let r = up.get("/V3/GetCounteragents", &query).await;
+        assert_eq!(
+            r.headers()
+                .get("sunset")
+                .map(|v| v.to_str().expect("ascii")),
+            Some("Sat, 01 May 2027 00:00:00 GMT")
+        );
+        let link = r
+            .headers()
+            .get("link")
+            .expect("link")
+            .to_str()
+            .expect("ascii");
+        assert!(link.contains("rel=\"sunset\""), "{link}");
+    }
+    let other = up.get("/GetMyOrganizations", &[]).await;
+    assert!(other.headers().get("sunset").is_none());
+    assert!(other.headers().get("link").is_none());
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! GetDocflows V3: batches, the 100-request cap, the 1 MiB content cap, missing ids, bad bodies.
+//! GetDocflows V3 and V5: batches, the 100-request cap, the 1 MiB content cap, missing ids, bad bodies.
 
 use dap::docflow::{GetDocflowBatchRequest, GetDocflowBatchResponseV3, GetDocflowRequest};
 use edi_proto::diadoc::api::proto as dap;
@@ -219,4 +219,112 @@ async fn last_event_id_shows_the_state_as_of_that_event() {
     assert!(!response.is_finished && response.signature.is_none());
     request.requests[0].last_event_id = Some("00000000-0000-4000-8000-000000000000".to_owned());
     error(post(&up, &box_id, request.encode_to_vec()).await, 400).await;
+}
+
+/// V5 (lifecycle.md §1.4): the same documents as V3, told as titles.
+#[tokio::test]
+async fn v5_answers_the_same_documents_as_titles_with_each_answer() {
+    use dap::docflow::{GetDocflowBatchResponseV5, TitleParticipantResponseStatusV5 as S};
+    use edi_sandbox::seed::Response;
+    let up = start().await;
+    let box_id = up.first_box();
+    let seed = up.sb.seed();
+    let docs: Vec<_> = seed.documents_in(&box_id).collect();
+    let pick = |want: fn(&Response) -> bool| {
+        docs.iter()
+            .find(|d| want(&d.response))
+            .map(|d| (d.document.message_id.clone(), d.document.entity_id.clone()))
+            .expect("a seeded document of that kind")
+    };
+    let ids = vec![
+        pick(|r| matches!(r, Response::Signed { .. })),
+        pick(|r| matches!(r, Response::Rejected { .. })),
+        pick(|r| matches!(r, Response::Waiting)),
+        pick(|r| matches!(r, Response::NotRequested)),
+    ];
+    let body = batch(&ids, true).encode_to_vec();
+    let v3: GetDocflowBatchResponseV3 = decode(post(&up, &box_id, body.clone()).await).await;
+    let v5: GetDocflowBatchResponseV5 = decode(
+        up.post("/V5/GetDocflows", &[("boxId", &box_id)], body)
+            .await,
+    )
+    .await;
+    assert_eq!(v5.documents.len(), 4);
+    for (d5, d3) in v5.documents.iter().zip(&v3.documents) {
+        assert_eq!(d5.document_id, d3.document_id);
+        assert_eq!(d5.last_event, d3.last_event);
+        assert_eq!(d5.docflow.docflow_status, d3.docflow.docflow_status);
+        assert_eq!(d5.docflow.titles.len(), 1);
+        let title = &d5.docflow.titles[0];
+        assert_eq!(title.title_index, 0);
+        assert_eq!(
+            title.author_signing.title.as_ref(),
+            Some(&d3.docflow.sender_title.attachment)
+        );
+        assert_eq!(title.participant_docflows.len(), 1);
+        let roles: Vec<&str> = d5
+            .document_info
+            .participants
+            .participants
+            .iter()
+            .map(|p| p.role.as_str())
+            .collect();
+        assert_eq!(roles, ["Sender", "Recipient"]);
+        assert_eq!(
+            d5.document_info
+                .participants
+                .participants
+                .iter()
+                .filter(|p| p.is_current_box)
+                .count(),
+            1,
+            "one side is the box asked"
+        );
+    }
+    let status = |i: usize| {
+        v5.documents[i].docflow.titles[0].participant_docflows[0]
+            .response
+            .as_ref()
+            .map(|r| r.status)
+    };
+    assert_eq!(
+        status(0),
+        Some(S::TitleParticipantResponseStatusSigned as i32)
+    );
+    assert_eq!(
+        status(1),
+        Some(S::TitleParticipantResponseStatusSignatureRejected as i32)
+    );
+    let rejection = v5.documents[1].docflow.titles[0].participant_docflows[0]
+        .response
+        .as_ref()
+        .and_then(|r| r.rejection.as_ref())
+        .expect("the refusal");
+    assert!(rejection.plain_text.is_some());
+    assert_eq!(
+        status(2),
+        Some(S::TitleParticipantResponseStatusWaiting as i32)
+    );
+    assert_eq!(status(3), None);
+    // The same 400s and 404s as V3.
+    error(
+        up.post("/V5/GetDocflows", &[("boxId", &box_id)], vec![1, 2, 3])
+            .await,
+        400,
+    )
+    .await;
+    let missing = vec![(
+        "00000000-0000-0000-0000-000000000001".to_owned(),
+        "00000000-0000-0000-0000-000000000002".to_owned(),
+    )];
+    error(
+        up.post(
+            "/V5/GetDocflows",
+            &[("boxId", &box_id)],
+            batch(&missing, false).encode_to_vec(),
+        )
+        .await,
+        404,
+    )
+    .await;
 }

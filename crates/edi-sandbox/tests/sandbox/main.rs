@@ -9,6 +9,8 @@ mod docflows;
 mod documents;
 mod edin;
 mod helpers;
+mod messages;
+mod organizations;
 mod partners;
 mod protocol;
 mod service;

@@ -212,6 +212,8 @@ async fn junk_input_never_gets_a_5xx() {
         "/V3/GetCounteragents",
         "/V3/GetDocuments",
         "/V3/GetDocflows",
+        "/V5/GetDocflows",
+        "/GetOrganization",
         "/GenerateDocumentProtocol",
         "/PostTemplate",
     ] {

@@ -84,7 +84,7 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(wire in prop::collection::vec(any::<u8>(), 0..200)) {
-        for name in [names::COUNTERAGENT_LIST, names::GET_DOCFLOW_BATCH_RESPONSE_V3, names::TIMESTAMP] {
+        for name in [names::COUNTERAGENT_LIST, names::GET_DOCFLOW_BATCH_RESPONSE_V3, names::GET_DOCFLOW_BATCH_RESPONSE_V5, names::TIMESTAMP] {
             let rendered = diadoc().to_json(name, &wire);
             prop_assert!(matches!(rendered, Ok(_) | Err(TranscodeError::Wire(_))));
             if let Ok(json) = rendered {

@@ -16,6 +16,8 @@ const ROUTE_MESSAGES: &[&str] = &[
     names::DOCUMENT_LIST,
     names::GET_DOCFLOW_BATCH_REQUEST,
     names::GET_DOCFLOW_BATCH_RESPONSE_V3,
+    names::GET_DOCFLOW_BATCH_RESPONSE_V5,
+    names::ORGANIZATION,
     names::TEMPLATE_TO_POST,
     names::TEMPLATE,
     names::DOCUMENT_PROTOCOL,
