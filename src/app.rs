@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::exchange::Exchange;
 use crate::polling::Poller;
-use crate::routes::{Auth, Polling, ROUTES, Route, Verb};
+use crate::routes::{Auth, ROUTES, Route, Verb};
 use crate::upstream::diadoc::DiadocClient;
 use crate::upstream::edin::EdinClient;
 
@@ -144,7 +144,7 @@ pub fn build_router(state: AppState) -> Router {
             mount(route, move |_, _, _| async move {
                 ApiError::NotConfigured(why).render()
             })
-        } else if route.polling == Polling::RetryAfter {
+        } else if route.polling.is_long() {
             // Long routes get their own handler: its future is what thousands of waiting
             // requests hold, so it is not sized by the other routes' paths.
             mount(route, crate::dispatch::dispatch_long)

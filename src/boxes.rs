@@ -127,6 +127,7 @@ async fn find_box(
 fn clone_error(e: &UpstreamError) -> UpstreamError {
     match e {
         UpstreamError::Status(f) => UpstreamError::Status(f.clone()),
+        UpstreamError::RateLimited(f, secs) => UpstreamError::RateLimited(f.clone(), *secs),
         UpstreamError::Timeout => UpstreamError::Timeout,
         UpstreamError::Transport(why) => UpstreamError::Transport(why.clone()),
         UpstreamError::Unusable(why) => UpstreamError::Unusable(why.clone()),

@@ -211,6 +211,7 @@ curl -s -o archive.zip '{archive}?fullDocflow=true' -H "authorization: Bearer $T
 curl -s '{events}?limit=5&documentDirection=Inbound&from=2024-11-01T00:00:00Z' -H "authorization: Bearer $TOKEN"
 curl -N '{events}' -H "authorization: Bearer $TOKEN" -H 'accept: text/event-stream'
 
+{partners}
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
 SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
@@ -253,8 +254,52 @@ Press Ctrl-C to stop.
         large_mb = sandbox.large_entity_bytes() / (1024 * 1024),
         print_form = files.print_form,
         archive = files.archive,
+        partners = partnerships(base, seed),
         edin_email = edi_sandbox::EDIN_DEMO_EMAIL,
         edin_password = edi_sandbox::EDIN_DEMO_PASSWORD,
+    )
+}
+
+/// The partnership commands (issue 16), with counteragents of the first box in each state.
+fn partnerships(base: &str, seed: &edi_sandbox::Seed) -> String {
+    use edi_proto::diadoc::api::proto::CounteragentStatus as S;
+    let box_id = seed.first_box_id_guid();
+    let pick = |status: S, with_document: bool| {
+        seed.counteragents
+            .first()
+            .into_iter()
+            .flatten()
+            .find(|c| {
+                c.current_status == Some(status as i32)
+                    && c.invitation_document_id.is_some() == with_document
+                    && c.organization.is_roaming != Some(true)
+            })
+            .and_then(|c| c.organization.boxes.first())
+            .map_or_else(String::new, |b| b.box_id_guid.clone())
+    };
+    let one = |counteragent: &str| {
+        url(
+            base,
+            &diadoc::GET_BOX_COUNTERAGENT,
+            &[("boxId", box_id), ("counteragentBoxId", counteragent)],
+        )
+    };
+    let partner = one(&pick(S::IsMyCounteragent, false));
+    let invited_with_document = one(&pick(S::IsInvitedByMe, true));
+    let stranger = pick(S::NotInCounteragentList, false);
+    let inviter = pick(S::InvitesMe, false);
+    let acquire = url(base, &diadoc::ACQUIRE_COUNTERAGENT, &[("boxId", box_id)]);
+    format!(
+        r#"# 6b. Partnerships: one counteragent; invite one (Diadoc runs a task: the gateway waits for
+#     it, or answers 202 whose Location is the task's route); accept an invitation; end a
+#     partnership (204); an invitation with an attachment cannot be withdrawn this way (409):
+curl -s '{partner}' -H "authorization: Bearer $TOKEN"
+curl -s -X POST '{acquire}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{{"boxId":"{stranger}","messageToCounteragent":"Приглашаем к электронному документообороту"}}'
+LOCATION=$(curl -s -D - -o /dev/null -X POST '{acquire}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'prefer: respond-async' -d '{{"boxId":"{inviter}"}}' | tr -d '\r' | sed -n 's/^location: //Ip')
+curl -s "{base}$LOCATION" -H "authorization: Bearer $TOKEN"
+curl -si -X DELETE '{partner}?comment=Договор%20расторгнут' -H "authorization: Bearer $TOKEN"
+curl -s -X DELETE '{invited_with_document}' -H "authorization: Bearer $TOKEN"
+"#
     )
 }
 

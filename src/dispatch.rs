@@ -30,7 +30,7 @@ use crate::polling::Waited;
 use crate::preferences::Prefer;
 use crate::preferences::Preferences;
 use crate::reply::{accepted, render, respond};
-use crate::routes::{Auth, BodyKind, CachePolicy, Call, Carrier, ProtoBody, Route, Verb};
+use crate::routes::{Auth, BodyKind, CachePolicy, Call, Carrier, Polling, ProtoBody, Route, Verb};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
@@ -48,7 +48,7 @@ pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Re
 }
 
 /// Sends the exchange's upstream call once (a polling loop calls this again for each poll).
-async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
+pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, UpstreamError> {
     match (&ex.route.upstream, &ex.payload) {
         (Call::Diadoc(call), payload) => {
             // The organization's box first, when the call is made on one (`boxes.rs`).
@@ -64,7 +64,8 @@ async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamReply, Upstream
                     token: ex.token.as_ref(),
                 },
             )
-            .await?;
+            .await
+            .map_err(|e| call.explain(e))?;
             crate::sunset::note(state, ex.route, call.method, call.path, &reply);
             Ok(reply)
         }
@@ -156,7 +157,14 @@ async fn prepare(
         query.push((name, key.clone()));
     }
     let payload = match route.body() {
-        Some(kind) => read_body(state, kind, &args, &mut query, &parts.headers, body).await?,
+        Some(kind) => {
+            let limits = match &route.upstream {
+                Call::Diadoc(call) => call.text_limits,
+                Call::Edin(_) | Call::EdinLogin => &[],
+            };
+            let head = (&parts.headers, limits);
+            read_body(state, kind, &args, &mut query, head, body).await?
+        }
         None => Payload::Empty,
     };
     let exchange = Exchange {
@@ -188,7 +196,8 @@ async fn handle(
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
             // small state of the branch it is in, not the largest future of any branch.
-            let key = keys::cache_key(&exchange);
+            let scope = keys::scope_key(exchange.token.as_ref(), route, &exchange.args);
+            let key = keys::cache_key(&exchange, state.cache.generation(&scope).await);
             match Box::pin(
                 state
                     .cache
@@ -206,6 +215,9 @@ async fn handle(
             CacheStatus::Miss,
         ),
     };
+    if rendered.status.is_success() {
+        state.cache.invalidate_for(&exchange).await;
+    }
     let mut response = respond(&rendered);
     if route.cache == CachePolicy::PerCaller {
         let headers = response.headers_mut();
@@ -235,12 +247,15 @@ pub(crate) async fn dispatch_long(
 }
 
 /// A long request, read and checked.
-struct LongCall {
-    ex: Arc<Exchange>,
-    prefer: Prefer,
-    budget: Duration,
+pub(crate) struct LongCall {
+    pub(crate) ex: Arc<Exchange>,
+    pub(crate) prefer: Prefer,
+    /// What is left of the caller's wait.
+    pub(crate) budget: Duration,
+    /// The wait granted at the start, echoed in `Preference-Applied`.
+    pub(crate) granted: Duration,
     /// The caller asked for the route's file view (`Accept`).
-    file: bool,
+    pub(crate) file: bool,
 }
 
 async fn prepare_long(
@@ -256,6 +271,7 @@ async fn prepare_long(
         ex: Arc::new(ex),
         prefer: prefs.prefer,
         budget,
+        granted: budget,
         file: prefs.file,
     })
 }
@@ -263,11 +279,17 @@ async fn prepare_long(
 /// Waits for the result under the caller's budget (`polling.rs`), sharing the polling loop with
 /// identical concurrent calls; when the budget runs out, 202 with what the caller needs to repeat
 /// the request.
-async fn long_request(state: &AppState, call: LongCall) -> Response {
+pub(crate) async fn long_request(state: &AppState, call: LongCall) -> Response {
+    if let Polling::Task(task) = call.ex.route.polling {
+        // Start, then wait on the result route (`polling/task.rs`); boxed, so a plain long
+        // request's future does not grow by the task's.
+        return Box::pin(crate::polling::task::start_then_poll(state, call, task)).await;
+    }
     let LongCall {
         ex,
         prefer,
         budget,
+        granted,
         file,
     } = call;
     let (waited, ex) = if budget.is_zero() {
@@ -301,7 +323,12 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
                         .map_err(Arc::new)
                 });
                 match view {
-                    Ok(rendered) => respond(rendered),
+                    Ok(rendered) => {
+                        if rendered.status.is_success() {
+                            state.cache.invalidate_for(&ex).await;
+                        }
+                        respond(rendered)
+                    }
                     Err(e) => e.render(),
                 }
             }
@@ -309,7 +336,7 @@ async fn long_request(state: &AppState, call: LongCall) -> Response {
         },
         Waited::Pending(retry_after) => accepted(&ex, retry_after),
     };
-    if let Some(applied) = prefer.applied(budget) {
+    if let Some(applied) = prefer.applied(granted) {
         response
             .headers_mut()
             .insert(HeaderName::from_static("preference-applied"), applied);
@@ -326,7 +353,7 @@ async fn read_body(
     kind: BodyKind,
     args: &Args,
     query: &mut Vec<(&'static str, String)>,
-    headers: &HeaderMap,
+    (headers, limits): (&HeaderMap, &[(&str, usize)]),
     body: AxumBody,
 ) -> Result<Payload, ApiError> {
     let is_json = headers
@@ -357,7 +384,7 @@ async fn read_body(
             }
         },
         BodyKind::EdinLogin => Ok(Payload::Login(crate::edin_codec::login(&bytes)?)),
-        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, &bytes, args)?)),
+        BodyKind::Proto(spec) => Ok(Payload::Bytes(to_proto(state, spec, limits, &bytes, args)?)),
     }
 }
 
@@ -382,11 +409,12 @@ async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiE
         })
 }
 
-/// A Diadoc body: JSON, the route's item cap and fields from the path (`path_fields.rs`), then
-/// protobuf.
+/// A Diadoc body: JSON, the route's item cap, text limits and fields from the path
+/// (`path_fields.rs`), then protobuf.
 fn to_proto(
     state: &AppState,
     spec: ProtoBody,
+    limits: &[(&str, usize)],
     bytes: &[u8],
     args: &Args,
 ) -> Result<Bytes, ApiError> {
@@ -399,6 +427,19 @@ fn to_proto(
         }])
     })?;
     crate::path_fields::check_cap(&value, &spec)?;
+    for &(field, max) in limits {
+        let camel = edi_transcode::json_name(field);
+        let text = value
+            .get(&camel)
+            .or_else(|| value.get(field))
+            .and_then(serde_json::Value::as_str);
+        if let Some(n) = text.map(|t| t.chars().count()).filter(|n| *n > max) {
+            return Err(ApiError::field(
+                camel,
+                format!("at most {max} characters are allowed, got {n}"),
+            ));
+        }
+    }
     crate::path_fields::fill(&mut value, &spec, args)?;
     Ok(Bytes::from(
         state.transcoder.value_to_wire(spec.message, &value)?,

@@ -75,6 +75,14 @@ pub enum ApiError {
     /// The upstream did not answer within the configured timeout.
     #[error("upstream timed out")]
     GatewayTimeout,
+    /// A call that cannot be repeated safely (a POST without an `operationId`) got no answer:
+    /// whether the upstream applied it is unknown, and it was not sent again. 504 after a
+    /// timeout, else 502.
+    #[error("outcome unknown (timed out: {timed_out})")]
+    OutcomeUnknown {
+        /// The upstream did not answer in time (else the connection failed).
+        timed_out: bool,
+    },
 
     // === ours ===
     /// A defect on our side; the detail is logged, never sent.
@@ -104,6 +112,8 @@ impl ApiError {
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::OutcomeUnknown { timed_out: true } => StatusCode::GATEWAY_TIMEOUT,
+            Self::OutcomeUnknown { timed_out: false } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -170,6 +180,14 @@ impl ApiError {
                 "gateway-timeout",
                 "Gateway timeout",
                 "the upstream service did not answer in time".to_owned(),
+            ),
+            Self::OutcomeUnknown { .. } => (
+                "outcome-unknown",
+                "Outcome unknown",
+                "the upstream gave no answer to a call that cannot be repeated safely, so it was \
+                 not sent again; it may or may not have been applied: read the current state \
+                 before repeating the request"
+                    .to_owned(),
             ),
             Self::Internal(_) => (
                 "internal",
@@ -288,7 +306,7 @@ impl From<TranscodeError> for ApiError {
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         match e {
-            UpstreamError::Status(f) => Self::Upstream(f),
+            UpstreamError::Status(f) | UpstreamError::RateLimited(f, _) => Self::Upstream(f),
             UpstreamError::Timeout => Self::GatewayTimeout,
             UpstreamError::Transport(why) | UpstreamError::Unusable(why) => Self::BadGateway(why),
             UpstreamError::TooLarge(max) => Self::UpstreamTooLarge(max),

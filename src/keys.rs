@@ -8,17 +8,26 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::exchange::Exchange;
+use crate::params::Args;
+use crate::routes::Route;
 
 /// A cache key.
 pub(crate) type CacheKey = [u8; 32];
+
+/// A cache scope: (caller, cached route, box) whose pages a write can make stale (`cache.rs`,
+/// "Invalidation").
+pub(crate) type ScopeKey = [u8; 32];
 
 /// A polling key: identifies one upstream call.
 pub(crate) type PollKey = [u8; 32];
 
 /// The page cache's key for this exchange: the same caller, route and parameters give the same
 /// page.
-pub(crate) fn cache_key(ex: &Exchange) -> CacheKey {
+/// `generation` is the page's scope generation (`cache.rs`): a write bumps it, so pages stored
+/// before the write are never found again.
+pub(crate) fn cache_key(ex: &Exchange, generation: u64) -> CacheKey {
     let mut key = Fingerprint::new(ex.token.as_ref(), ex.route.id);
+    key.part(&generation.to_le_bytes());
     for (param, value) in &ex.args.values {
         key.part(param.name.as_bytes());
         key.part(value.as_bytes());
@@ -37,6 +46,28 @@ pub(crate) fn poll_key(ex: &Exchange) -> PollKey {
     key.part(ex.payload.bytes().map(|b| &b[..]).unwrap_or_default());
     key.finish()
 }
+
+/// The scope of `cached`'s pages for this caller that `args` name: the caller's token, the
+/// cached route and — when the cached route takes a `boxId` — that box, in one canonical form
+/// (32 lower-case hex digits; either spelling of a box id gives the same scope). Called with
+/// the cached route's own arguments to read a page, and with a write's to invalidate.
+pub(crate) fn scope_key(token: Option<&SecretString>, cached: &Route, args: &Args) -> ScopeKey {
+    let mut key = Fingerprint::new(token, "scope");
+    key.part(cached.id.as_bytes());
+    if cached.params.iter().any(|p| p.name == BOX_PARAM) {
+        let lower = args.get(BOX_PARAM).unwrap_or_default().to_ascii_lowercase();
+        let canonical: String = lower
+            .trim_end_matches("@diadoc.ru")
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        key.part(canonical.as_bytes());
+    }
+    key.finish()
+}
+
+/// The path parameter that names a box in every Diadoc route.
+const BOX_PARAM: &str = "boxId";
 
 /// The box cache's key (`boxes.rs`): the caller's token and the organization id, so one caller's
 /// lookup is never served to another.

@@ -111,6 +111,12 @@ pub fn next_step(attempt: &Attempt, floor: Duration, repeatable: bool, failures:
             },
             None => Step::Finish,
         },
+        // A 429 with Retry-After was not processed: a repeatable call waits it out like a
+        // "still working" answer (lifecycle.md §1.4: "retry after the time in Retry-After").
+        Err(UpstreamError::RateLimited(_, retry_after)) if repeatable => Step::Pending {
+            retry_after: *retry_after,
+            delay: clamp(*retry_after),
+        },
         Err(UpstreamError::Transport(_) | UpstreamError::Timeout)
             if repeatable && failures < TRANSPORT_RETRIES =>
         {
@@ -343,3 +349,5 @@ impl<C: Send + Sync + 'static> Drop for Registration<C> {
 
 #[cfg(test)]
 mod tests;
+
+pub(crate) mod task;

@@ -109,6 +109,12 @@ fn render_diadoc(
 ) -> Result<Rendered, ApiError> {
     match *shape {
         DiadocReply::Token => token(reply),
+        DiadocReply::NoContent => Ok(Rendered {
+            status: StatusCode::NO_CONTENT,
+            content_type: None,
+            body: Bytes::new(),
+            headers: Vec::new(),
+        }),
         DiadocReply::Message(message) => Ok(json(
             StatusCode::OK,
             state.transcoder.to_json(message, &reply.body)?,

@@ -19,6 +19,7 @@ mod call;
 pub mod diadoc;
 pub mod edin;
 mod param;
+mod task;
 
 #[cfg(test)]
 mod audit;
@@ -36,6 +37,7 @@ pub use call::{
     schema_of,
 };
 pub use param::{In, Param, ParamKind, Target};
+pub use task::TaskPoll;
 
 /// Every route the gateway serves, in the order the docs list them.
 pub const ROUTES: &[&Route] = &[
@@ -47,6 +49,10 @@ pub const ROUTES: &[&Route] = &[
     &diadoc::BATCH_GET_DOCFLOWS,
     &diadoc::GET_DOCUMENT_PROTOCOL,
     &diadoc::CREATE_TEMPLATE,
+    &diadoc::GET_BOX_COUNTERAGENT,
+    &diadoc::ACQUIRE_COUNTERAGENT,
+    &diadoc::GET_COUNTERAGENT_TASK,
+    &diadoc::BREAK_WITH_COUNTERAGENT,
     &diadoc::GET_ME,
     &diadoc::GET_ORGANIZATION,
     &diadoc::GET_BOX,
@@ -114,6 +120,10 @@ pub struct Route {
     /// A list route whose feed can also be followed as Server-Sent Events
     /// (`Accept: text/event-stream`; `events.rs`).
     pub stream: Option<EventStream>,
+    /// Cached routes whose pages a success of this one makes stale: the caller's pages of each
+    /// are dropped (for the same `boxId` when the cached route has one, else all of the
+    /// caller's pages of that route). See `cache.rs`, "Invalidation".
+    pub invalidates: &'static [&'static Route],
 }
 
 /// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
@@ -147,6 +157,7 @@ impl Route {
             idempotency: None,
             links: &[],
             stream: None,
+            invalidates: &[],
         }
     }
 
@@ -230,4 +241,15 @@ pub enum Polling {
     /// gateway repeats the identical call until the result, an error, or the caller's wait
     /// budget (`Prefer: wait`) runs out, then answers 202 (`polling.rs`).
     RetryAfter,
+    /// Start, then poll (api.md, AcquireCounteragent): the call starts a task and answers its
+    /// id; a different call polls the task's result with `Retry-After` as above. One long
+    /// request; its 202's `Location` is the task's own route (`polling/task.rs`).
+    Task(&'static TaskPoll),
+}
+
+impl Polling {
+    /// Whether the route is a long request (`Prefer: wait`, a 202 when the budget runs out).
+    pub const fn is_long(self) -> bool {
+        !matches!(self, Self::None)
+    }
 }

@@ -120,6 +120,10 @@ pub enum UpstreamError {
     /// EDIN asks for a captcha for this user.
     #[error("EDIN captcha required")]
     EdinCaptchaRequired,
+    /// The upstream answered 429 with `Retry-After` (seconds): the call was not processed, and
+    /// may be sent again after that long (lifecycle.md §1.4: AcquireCounteragentResult V3).
+    #[error("upstream rate limit, retry after {1} s")]
+    RateLimited(UpstreamFailure, u64),
     /// The upstream answered 2xx with something we cannot use.
     #[error("unusable reply: {0}")]
     Unusable(String),

@@ -72,8 +72,8 @@ pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operati
             .insert(link.name.to_owned(), built.build().into());
     }
     op = op.response(status, success);
-    if route.polling == Polling::RetryAfter {
-        op = op.response("202", pending_response());
+    if route.polling.is_long() {
+        op = op.response("202", pending_response(route));
     }
     for (status, why) in errors(route) {
         op = op.response(
@@ -128,6 +128,10 @@ fn success(route: &Route, schemas: &mut Schemas) -> (&'static str, Response) {
         }
     };
     match shape {
+        DiadocReply::NoContent => (
+            "204",
+            ResponseBuilder::new().description("Done; no body.").build(),
+        ),
         DiadocReply::Token => (
             "200",
             ResponseBuilder::new()
@@ -318,12 +322,26 @@ fn event_stream_schema(stream: crate::routes::EventStream, schemas: &mut Schemas
         .into()
 }
 
-fn pending_response() -> Response {
-    ResponseBuilder::new()
-        .description(
+fn pending_response(route: &Route) -> Response {
+    let (text, location) = match route.polling {
+        Polling::Task(task) => (
+            format!(
+                "The upstream is still working on the task and the wait budget ran out. Do not \
+                 repeat this request: `GET` the `Location` (`{}`, operation `{}`) after \
+                 `Retry-After` seconds; it answers the result, or 202 again.",
+                task.result.path, task.result.id
+            ),
+            "The task's result URL: GET it (any gateway replica answers it).",
+        ),
+        Polling::RetryAfter | Polling::None => (
             "The upstream is still working and the wait budget ran out. Repeat the same request \
-             (same body and `Idempotency-Key`) after `Retry-After` seconds.",
-        )
+             (same body and `Idempotency-Key`) after `Retry-After` seconds."
+                .to_owned(),
+            "The URL to repeat.",
+        ),
+    };
+    ResponseBuilder::new()
+        .description(text)
         .content(
             JSON,
             ContentBuilder::new()
@@ -334,10 +352,7 @@ fn pending_response() -> Response {
             "Retry-After",
             header_schema(Type::Integer, "Seconds to wait, as the upstream said."),
         )
-        .header(
-            "Location",
-            header_schema(Type::String, "The URL to repeat."),
-        )
+        .header("Location", header_schema(Type::String, location))
         .header(
             "Preference-Applied",
             header_schema(Type::String, "The `Prefer` preferences honoured."),
@@ -346,7 +361,39 @@ fn pending_response() -> Response {
 }
 
 /// Every error status the route can answer, with why.
-fn errors(route: &Route) -> Vec<(&'static str, &'static str)> {
+/// A call's own meaning of a status replaces the generic reason; a task route adds its result
+/// route's meanings (its errors reach the caller too).
+fn errors(route: &Route) -> Vec<(&'static str, String)> {
+    let meanings = |r: &Route| -> &'static [(u16, &'static str)] {
+        match &r.upstream {
+            Call::Diadoc(call) => call.meanings,
+            Call::Edin(_) | Call::EdinLogin => &[],
+        }
+    };
+    let mut all: Vec<(u16, &'static str)> = meanings(route).to_vec();
+    if let Polling::Task(task) = route.polling {
+        all.extend_from_slice(meanings(task.result));
+    }
+    errors_generic(route)
+        .into_iter()
+        .map(|(status, generic)| {
+            let specific: Vec<&str> = all
+                .iter()
+                .filter(|(s, _)| s.to_string() == status)
+                .map(|(_, m)| *m)
+                .collect();
+            let text = if specific.is_empty() {
+                generic.to_owned()
+            } else {
+                specific.join("; or: ")
+            };
+            (status, text)
+        })
+        .collect()
+}
+
+/// The statuses every route of its kind can answer, with the generic reasons.
+fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![(
         "400",
         "Invalid parameters, headers or body (each field named in `errors`), or the upstream \

@@ -8,7 +8,7 @@ use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
 
 use crate::preferences::IDEMPOTENCY_KEY_HEADER;
-use crate::routes::{CachePolicy, In, Param, ParamKind, Polling, Route};
+use crate::routes::{CachePolicy, In, Param, ParamKind, Route};
 use crate::rules;
 
 /// The schema of a parameter of this kind: the same rule the validator checks.
@@ -92,7 +92,7 @@ pub(super) fn headers(route: &Route) -> Vec<utoipa::openapi::path::Parameter> {
             .build()
     };
     let mut out = Vec::new();
-    if route.polling == Polling::RetryAfter {
+    if route.polling.is_long() {
         out.push(header(
             "Prefer",
             ObjectBuilder::new()

@@ -195,7 +195,39 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
                     fault("a shelf reply is a long request (Polling::RetryAfter)".to_owned());
                 }
             }
-            DiadocReply::Message(_) | DiadocReply::Created(_) | DiadocReply::Token => {}
+            DiadocReply::Message(_)
+            | DiadocReply::Created(_)
+            | DiadocReply::Token
+            | DiadocReply::NoContent => {}
+        }
+        for &(field, _) in call.text_limits {
+            let text = call
+                .body
+                .and_then(|b| message(pool, b.message))
+                .and_then(|m| m.get_field_by_name(field))
+                .is_some_and(|f| matches!(f.kind(), Kind::String) && !f.is_list());
+            if !text {
+                fault(format!(
+                    "text limit names {field}, not a string field of the body"
+                ));
+            }
+        }
+        for &(status, _) in call.meanings {
+            if !(400..500).contains(&status) {
+                fault(format!("a meaning for {status}, which is not a refusal"));
+            }
+        }
+    }
+    task_faults(route, pool, &mut fault);
+    for cached in route.invalidates {
+        if cached.cache != CachePolicy::PerCaller {
+            fault(format!("invalidates {}, which is not cached", cached.id));
+        }
+        if route.method == Verb::Get && route.polling == Polling::None {
+            fault(format!(
+                "a plain read cannot make {}'s pages stale",
+                cached.id
+            ));
         }
     }
     // An event stream follows a Diadoc GET list whose items are the stream's item message.
@@ -234,6 +266,50 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
         }
     }
     out
+}
+
+/// A task route's start reply and result route fit: the task id is a string field of the start
+/// reply, and the result route is a long GET whose path parameters are the start's plus the
+/// task id.
+fn task_faults(route: &Route, pool: &DescriptorPool, fault: &mut impl FnMut(String)) {
+    let Polling::Task(task) = route.polling else {
+        return;
+    };
+    let id_field = message(pool, task.started)
+        .and_then(|m| m.get_field_by_name(task.task_id))
+        .is_some_and(|f| matches!(f.kind(), Kind::String) && !f.is_list());
+    if !id_field {
+        fault(format!(
+            "task id {} is not a string field of {}",
+            task.task_id, task.started
+        ));
+    }
+    let result = task.result;
+    if result.method != Verb::Get || result.polling != Polling::RetryAfter {
+        fault(format!(
+            "task result route {} must be a GET with Polling::RetryAfter",
+            result.id
+        ));
+    }
+    for name in placeholders_of(result.path) {
+        let fed = name == task.task_param
+            || route
+                .params
+                .iter()
+                .any(|p| p.location == In::Path && p.name == name);
+        if !fed {
+            fault(format!(
+                "task result route {} needs {{{name}}}, which the start does not have",
+                result.id
+            ));
+        }
+    }
+    if !placeholders_of(result.path).contains(&task.task_param) {
+        fault(format!(
+            "task result route {} has no {{{}}} for the task id",
+            result.id, task.task_param
+        ));
+    }
 }
 
 /// A box lookup reads a required GUID path parameter of the route whose upstream target is

@@ -11,6 +11,7 @@ use utoipa::openapi::{Ref, RefOr};
 use super::{Param, Service, Verb};
 use crate::error::ApiError;
 use crate::params::Args;
+use crate::upstream::UpstreamError;
 
 /// The kind of body a route takes, for the handler and the document.
 #[derive(Debug, Clone, Copy)]
@@ -218,6 +219,13 @@ pub struct DiadocCall {
     pub body: Option<ProtoBody>,
     /// How the upstream reply becomes ours.
     pub reply: DiadocReply,
+    /// What an upstream error status means for this call, in api.md's words (`404`: "the two
+    /// organizations have no partnership"): it leads our problem's `detail` and documents the
+    /// status in OpenAPI.
+    pub meanings: &'static [(u16, &'static str)],
+    /// Top-level text fields of the body with a documented maximum length, checked before any
+    /// upstream call: (proto field name, most characters).
+    pub text_limits: &'static [(&'static str, usize)],
     /// The main call is made on an organization's box, found first from the organization id
     /// in one of our parameters (`GET /GetOrganization?orgId=`, cached per caller): for
     /// methods that moved from `myOrgId` to `myBoxId` (lifecycle.md §1.2, GetCounteragents V2 →
@@ -257,6 +265,26 @@ impl DiadocCall {
             body: None,
             reply,
             box_of_org: None,
+            meanings: &[],
+            text_limits: &[],
+        }
+    }
+
+    /// Puts this call's meaning of an upstream error status before the upstream's own text.
+    pub fn explain(&self, error: UpstreamError) -> UpstreamError {
+        match error {
+            UpstreamError::Status(mut failure) => {
+                if let Some((_, meaning)) = self.meanings.iter().find(|(s, _)| *s == failure.status)
+                {
+                    failure.message = if failure.message.is_empty() {
+                        (*meaning).to_owned()
+                    } else {
+                        format!("{meaning}. Diadoc said: {}", failure.message)
+                    };
+                }
+                UpstreamError::Status(failure)
+            }
+            other => other,
         }
     }
 }
@@ -288,6 +316,9 @@ pub enum DiadocReply {
     /// shelf in one string field; until that field is filled the call is still running; then the
     /// gateway downloads the file with a second call and streams it (`download.rs`).
     Shelf(ShelfFile),
+    /// The upstream answers 200 with no useful body (api.md, BreakWithCounteragent): ours is
+    /// `204 No Content`.
+    NoContent,
 }
 
 impl DiadocReply {
@@ -299,7 +330,7 @@ impl DiadocReply {
             Self::Page(p) => Some(p.message),
             Self::MessageOrFile(f) => Some(f.message),
             Self::Shelf(s) => Some(s.message),
-            Self::Token | Self::Stream(_) | Self::File(_) => None,
+            Self::Token | Self::Stream(_) | Self::File(_) | Self::NoContent => None,
         }
     }
 }

@@ -194,13 +194,24 @@ impl DiadocClient {
                 file: None,
             });
         }
-        Err(UpstreamError::Status(UpstreamFailure {
+        let failure = UpstreamFailure {
             service: super::Service::Diadoc,
             status: status.as_u16(),
             error_code: header_text(&headers, "x-diadoc-errorcode"),
             trace_id: header_text(&headers, "x-kontur-trace-id"),
             message: upstream_message(&body),
-        }))
+        };
+        // lifecycle.md §1.4/§3: a 429 may say when to retry (AcquireCounteragentResult V3).
+        let retry_after = headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match retry_after {
+            Some(secs) if status == http::StatusCode::TOO_MANY_REQUESTS => {
+                Err(UpstreamError::RateLimited(failure, secs))
+            }
+            _ => Err(UpstreamError::Status(failure)),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod events;
 mod files;
 mod messages;
 mod openapi;
+mod partners;
 mod protocol;
 mod router;
 mod sessions;

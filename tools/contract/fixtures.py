@@ -62,6 +62,18 @@ template = call(
     },
 )
 template_document = template["entities"][0]["entityId"]
+# An invitation task, started with respond-async: its id is in the 202's Location.
+req = urllib.request.Request(
+    f"{BASE}/v1/diadoc/boxes/{box}/counteragents",
+    data=json.dumps({"boxId": partner}).encode(),
+    method="POST",
+)
+req.add_header("authorization", f"Bearer {DIADOC}")
+req.add_header("content-type", "application/json")
+req.add_header("prefer", "respond-async")
+with urllib.request.urlopen(req, timeout=30) as r:
+    location = r.headers.get("location") or ""
+task = location.rsplit("/", 1)[-1] if r.status == 202 else ""
 with open(f"{OUT}/schemathesis-diadoc.toml", "w") as f:
     f.write(FAIL_ON)
     f.write(f"""
@@ -75,6 +87,14 @@ values = [{json.dumps(template_document)}]
 "path.documentId" = {json.dumps(doc["entityId"])}
 "path.templateId" = {json.dumps(template["messageId"])}
 "body.documentTransformations[*].documentId" = {{ dictionary = "template_documents" }}
+"path.counteragentBoxId" = {json.dumps(partner)}
+"path.taskId" = {json.dumps(task)}
+
+[[operations]]
+include-operation-id = "acquireDiadocCounteragent"
+[operations.parameters]
+"path.boxId" = {json.dumps(box)}
+"body.boxId" = {json.dumps(partner)}
 """)
 
 # --- EDIN: the demo company, its groups and a free document type ----------------------------

@@ -64,6 +64,14 @@ pub mod names {
     pub const TEMPLATE_TO_POST: &str = "Diadoc.Api.Proto.Events.TemplateToPost";
     /// `/PostTemplate` response.
     pub const TEMPLATE: &str = "Diadoc.Api.Proto.Events.Template";
+    /// `/V3/GetCounteragent` response.
+    pub const COUNTERAGENT: &str = "Diadoc.Api.Proto.Counteragent";
+    /// `/V3/AcquireCounteragent` request body.
+    pub const ACQUIRE_COUNTERAGENT_REQUEST: &str = "Diadoc.Api.Proto.AcquireCounteragentRequest";
+    /// `/V3/AcquireCounteragent` response: the task id.
+    pub const ASYNC_METHOD_RESULT: &str = "Diadoc.Api.Proto.AsyncMethodResult";
+    /// `/V3/AcquireCounteragentResult` response.
+    pub const ACQUIRE_COUNTERAGENT_RESULT_V2: &str = "Diadoc.Api.Proto.AcquireCounteragentResultV2";
     /// `/V2/GetMyUser` response.
     pub const USER_V2: &str = "Diadoc.Api.Proto.UserV2";
     /// `/GetBox` response.

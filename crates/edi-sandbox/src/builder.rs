@@ -31,6 +31,8 @@ impl Default for SandboxBuilder {
                 token_ttl: Duration::from_secs(24 * 60 * 60),
                 protocol_polls: 1,
                 template_polls: 1,
+                acquire_polls: 1,
+                acquire_throttled: 0,
                 message_polls: 1,
                 retry_after_secs: 1,
                 edin_session_idle: edin::SESSION_IDLE,
@@ -86,6 +88,21 @@ impl SandboxBuilder {
     /// before the template; default 1, 0 for none.
     pub fn template_polls(mut self, k: u32) -> Self {
         self.settings.template_polls = k;
+        self
+    }
+
+    /// How many AcquireCounteragentResult calls per invitation task answer "not finished" (204
+    /// + `Retry-After`) before its result; default 1, 0 for none.
+    pub fn acquire_polls(mut self, k: u32) -> Self {
+        self.settings.acquire_polls = k;
+        self
+    }
+
+    /// How many AcquireCounteragentResult calls per task answer **429** with `Retry-After`
+    /// (lifecycle.md §1.4: "request-rate limit exceeded", retry after `Retry-After`) before the
+    /// polls counted by [`SandboxBuilder::acquire_polls`]; default 0.
+    pub fn acquire_throttled(mut self, k: u32) -> Self {
+        self.settings.acquire_throttled = k;
         self
     }
 
@@ -157,6 +174,7 @@ impl SandboxBuilder {
             delay: self.delay,
             faults: self.faults.into(),
             edin: edin::State::new(&seed.edin),
+            partners: crate::diadoc::partners::Partnerships::new(&seed),
             ..Default::default()
         };
         Arc::new(Shared::new(seed, self.settings, initial))

@@ -15,6 +15,7 @@ pub(crate) mod events;
 pub(crate) mod files;
 pub(crate) mod messages;
 mod organizations;
+pub(crate) mod partners;
 pub(crate) mod protocol;
 pub(crate) mod sunset;
 pub(crate) mod templates;
@@ -72,6 +73,31 @@ const METHODS: &[Method] = &[
         verb: "GET",
         path: "/V3/GetCounteragents",
         handler: Handler::User(counteragents::v3),
+    },
+    Method {
+        verb: "GET",
+        path: "/V3/GetCounteragent",
+        handler: Handler::User(partners::get),
+    },
+    Method {
+        verb: "POST",
+        path: "/V3/AcquireCounteragent",
+        handler: Handler::User(partners::acquire),
+    },
+    Method {
+        verb: "GET",
+        path: "/V3/AcquireCounteragentResult",
+        handler: Handler::User(partners::result_v3),
+    },
+    Method {
+        verb: "GET",
+        path: "/V2/AcquireCounteragentResult",
+        handler: Handler::User(partners::result_v2),
+    },
+    Method {
+        verb: "POST",
+        path: "/V2/BreakWithCounteragent",
+        handler: Handler::User(partners::break_with),
     },
     Method {
         verb: "GET",

@@ -32,6 +32,10 @@ pub(crate) struct Settings {
     pub protocol_polls: u32,
     /// How many PostTemplate calls per operation answer "still running".
     pub template_polls: u32,
+    /// How many AcquireCounteragentResult calls per task answer "not finished".
+    pub acquire_polls: u32,
+    /// How many AcquireCounteragentResult calls per task answer 429 + `Retry-After` first.
+    pub acquire_throttled: u32,
     /// How many PostMessage (and TransformTemplateToMessage) calls per operation answer
     /// "still running".
     pub message_polls: u32,
@@ -66,6 +70,7 @@ pub(crate) struct Mutable {
     pub tokens: Tokens,
     pub protocols: ProtocolQueue,
     pub templates: Operations,
+    pub partners: crate::diadoc::partners::Partnerships,
     /// Messages posted (PostMessage, TransformTemplateToMessage), in order: an event feed reads
     /// `messages.posted`.
     pub messages: Messages,

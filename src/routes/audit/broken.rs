@@ -216,6 +216,47 @@ fn a_link_to_a_parameter_the_target_does_not_have() {
 }
 
 #[test]
+fn a_text_limit_on_a_field_the_body_does_not_have() {
+    let call = diadoc_call(&diadoc::ACQUIRE_COUNTERAGENT);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            text_limits: &[("MessageToCounterAgent", 2000)],
+            ..*call
+        }),
+        ..diadoc::ACQUIRE_COUNTERAGENT
+    };
+    assert_fault(&broken, "text limit names MessageToCounterAgent");
+}
+
+#[test]
+fn a_task_whose_result_route_is_not_a_long_get() {
+    const BROKEN_TASK: crate::routes::TaskPoll = crate::routes::TaskPoll {
+        result: &diadoc::GET_BOX_COUNTERAGENT,
+        task_id: "TaskID",
+        ..diadoc::ACQUIRE_TASK
+    };
+    let broken = Route {
+        polling: Polling::Task(&BROKEN_TASK),
+        ..diadoc::ACQUIRE_COUNTERAGENT
+    };
+    assert_fault(&broken, "must be a GET with Polling::RetryAfter");
+    assert_fault(&broken, "has no {taskId} for the task id");
+    assert_fault(&broken, "task id TaskID is not a string field");
+}
+
+#[test]
+fn invalidating_a_route_that_is_not_cached() {
+    let broken = Route {
+        invalidates: &[&diadoc::GET_BOX_COUNTERAGENT],
+        ..diadoc::BREAK_WITH_COUNTERAGENT
+    };
+    assert_fault(
+        &broken,
+        "invalidates getDiadocBoxCounteragent, which is not cached",
+    );
+}
+
+#[test]
 fn a_box_lookup_that_reads_a_parameter_the_route_lacks() {
     let route = &diadoc::LIST_ORGANIZATION_COUNTERAGENTS;
     let call = diadoc_call(route);

@@ -43,7 +43,9 @@ fn list(shared: &Shared, call: &Call, org: usize) -> Outcome {
             )));
         }
     };
-    let matching: Vec<&dap::Counteragent> = shared.seed.counteragents[org]
+    // The lists as invitations and breaks have left them (`partners.rs`).
+    let state = shared.lock();
+    let matching: Vec<&dap::Counteragent> = state.partners.lists[org]
         .iter()
         .filter(|c| {
             statuses
@@ -59,11 +61,13 @@ fn list(shared: &Shared, call: &Call, org: usize) -> Outcome {
         .take(page_size)
         .map(|c| (*c).clone())
         .collect();
+    let total = matching.len();
+    drop(state);
     proto(&dap::CounteragentList {
         // api.md: whether TotalCount counts from the cursor or from the start is UNKNOWN. The
         // sandbox's choice: every counteragent that matches the filter, from the start of the
         // list, so the number stays the same on every page; it is exact, hence `Equal`.
-        total_count: count32(matching.len()),
+        total_count: count32(total),
         counteragents,
         total_count_type: dap::TotalCountType::Equal as i32,
     })

@@ -4,7 +4,7 @@
 
 use edi_proto::diadoc::api::proto as dap;
 
-use super::ids::{hash128, index_key, ticks_from_unix};
+use super::ids::{guid, hash128, index_key, ticks_from_unix};
 use super::organizations;
 use dap::CounteragentStatus as S;
 
@@ -58,6 +58,17 @@ fn counteragent(o: usize, k: usize, mut organization: dap::Organization) -> dap:
     // api.md, GetCounteragents: `Organization.Departments` is always empty in this method.
     organization.departments.clear();
     let status = status(o, k);
+    let pick = hash128(&format!("extra-{o}-{k}")) % 3 == 0;
+    // Some invitations carry a document (BreakWithCounteragent answers 409 for them), and some
+    // organizations outside the list work with a roaming operator (AcquireCounteragent: 409).
+    let invitation_document_id =
+        (pick && matches!(status, S::InvitesMe | S::IsInvitedByMe)).then(|| dap::DocumentId {
+            message_id: guid(&format!("invitation-{o}-{k}")),
+            entity_id: guid(&format!("invitation-{o}-{k}-entity")),
+        });
+    if pick && status == S::NotInCounteragentList {
+        organization.is_roaming = Some(true);
+    }
     let jitter = (hash128(&format!("ticks-{o}-{k}")) % 86_400) as i64;
     // Spread over 2024-01-01 … 2026-02 (about 3 days apart), with sub-second precision.
     let secs = START_2024 + (k as i64) * 3 * 86_400 + jitter;
@@ -74,6 +85,7 @@ fn counteragent(o: usize, k: usize, mut organization: dap::Organization) -> dap:
         message_to_counteragent: (status == S::IsInvitedByMe)
             .then(|| "Приглашаем к электронному документообороту.".to_owned()),
         organization,
+        invitation_document_id,
         ..Default::default()
     }
 }
@@ -104,6 +116,30 @@ mod tests {
             .filter_map(|c| c.index_key.clone())
             .collect();
         keys.dedup();
+        for (status, what) in [
+            (S::InvitesMe, "an invitation to me with a document"),
+            (S::IsInvitedByMe, "an invitation of mine with a document"),
+        ] {
+            assert!(
+                lists[0]
+                    .iter()
+                    .any(|c| c.current_status == Some(status as i32)
+                        && c.invitation_document_id.is_some()),
+                "{what}"
+            );
+            assert!(
+                lists[0]
+                    .iter()
+                    .any(|c| c.current_status == Some(status as i32)
+                        && c.invitation_document_id.is_none()),
+                "{what}: and one without"
+            );
+        }
+        assert!(
+            lists[0]
+                .iter()
+                .any(|c| c.organization.is_roaming == Some(true))
+        );
         assert_eq!(keys.len(), 250);
         let names: std::collections::HashSet<_> = lists[0]
             .iter()

@@ -13,6 +13,7 @@ mod files;
 mod helpers;
 mod messages;
 mod organizations;
+mod partners;
 mod protocol;
 mod service;
 mod templates;
