@@ -561,3 +561,54 @@ async fn transform_errors_name_the_field_or_pass_through() {
     assert_eq!(r.status(), 403);
     assert_eq!(problem(r).await["upstream"]["status"], 403);
 }
+
+#[tokio::test]
+async fn a_posted_message_appears_in_the_box_s_event_feed_once() {
+    let app = spawn(1).await;
+    let token = app.demo_token().await;
+    let box_id = first_box(&app);
+    let events = format!("/v1/diadoc/boxes/{box_id}/events?limit=100");
+    let before = app.sandbox.event_count(&box_id).expect("a seeded box");
+    let r = post(
+        &app,
+        &token,
+        &box_id,
+        Some("feed-1"),
+        &message(&partner(&app), "to the feed"),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let m: Value = r.json().await.expect("json");
+    let message_id = m["messageId"].as_str().expect("messageId").to_owned();
+    // The repeat of the same operation is the same message: no second event.
+    let r = post(
+        &app,
+        &token,
+        &box_id,
+        Some("feed-1"),
+        &message(&partner(&app), "to the feed"),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(app.sandbox.event_count(&box_id), Some(before + 1));
+    // Through the gateway: the last event of the feed carries the posted message.
+    let mut last = None;
+    let mut query = events.clone();
+    loop {
+        let page: Value = app
+            .get(&query, Some(&token))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if let Some(e) = page["events"].as_array().and_then(|a| a.last()) {
+            last = Some(e.clone());
+        }
+        match page["nextAfter"].as_str() {
+            Some(next) => query = format!("{events}&after={next}"),
+            None => break,
+        }
+    }
+    let last = last.expect("events");
+    assert_eq!(last["message"]["messageId"], message_id.as_str());
+}

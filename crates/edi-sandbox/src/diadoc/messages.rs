@@ -265,7 +265,7 @@ fn operation(shared: &Shared, call: &Call, method: &'static str, draft: build::D
         // api.md: without an operationId "the server uses the MD5 hash of the request body".
         None => body_md5.iter().map(|b| format!("{b:02x}")).collect(),
     };
-    let (calls, message) = {
+    let (calls, message, appeared) = {
         let mut state = shared.lock();
         let state = &mut *state;
         let key = (method, operation_id.clone());
@@ -301,9 +301,27 @@ fn operation(shared: &Shared, call: &Call, method: &'static str, draft: build::D
             });
         let done = calls > shared.settings.message_polls;
         let posted = &mut state.messages.posted[index];
+        // The first 200 makes the message visible: that is when the boxes' feeds get its event.
+        let appeared =
+            (done && !posted.done).then(|| (posted.boxes.clone(), posted.event_id.clone()));
         posted.done |= done;
-        (calls, posted.message.clone())
+        (calls, posted.message.clone(), appeared)
     };
+    // Posting a message appends a Message event to the feed (GetNewEvents) of every seeded box
+    // that sees it (after the lock above is released: the feed takes it again).
+    if let Some((boxes, event_id)) = appeared {
+        for b in boxes {
+            super::events::record_event(
+                shared,
+                b,
+                ev::BoxEvent {
+                    event_id: event_id.clone(),
+                    message: Some(message.clone()),
+                    ..Default::default()
+                },
+            );
+        }
+    }
     if calls <= shared.settings.message_polls {
         return Ok(Reply::Pending {
             status: StatusCode::NO_CONTENT,
