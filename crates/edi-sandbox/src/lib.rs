@@ -112,6 +112,7 @@ mod auth;
 mod builder;
 mod call;
 mod cms;
+pub use cms::detached_signature;
 mod diadoc;
 mod edin;
 mod gate;

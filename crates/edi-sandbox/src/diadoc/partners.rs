@@ -38,6 +38,7 @@ use std::collections::HashMap;
 
 use axum::http::StatusCode;
 use edi_proto::diadoc::api::proto as dap;
+use edi_proto::diadoc::api::proto::events as ev;
 
 use super::{Outcome, proto, user_box};
 use crate::call::Call;
@@ -267,7 +268,48 @@ pub(crate) fn acquire(shared: &Shared, call: &Call, user: usize) -> Outcome {
             outcome,
         },
     );
+    let invitation = match &state.partners.tasks[&task_id].outcome {
+        Ok(result) => result
+            .invitation_document_id
+            .clone()
+            .zip(Some(result.box_id.clone())),
+        Err(_) => None,
+    };
     drop(state);
+    // An invitation with a document is a message from the inviter's box to the counteragent's
+    // (its `InvitationDocumentId` names that message): it appears in the box event feed
+    // (GetNewEvents) of each seeded box involved. A partnership change without a document is
+    // not a message; Diadoc reports those in GetCounteragentEvents (lifecycle.md §5.1), which
+    // the sandbox does not serve.
+    if let (Some((id, to_box)), Some(doc)) = (invitation, document) {
+        let from_box = seed.boxes[b].box_id_guid.clone();
+        let ticks = now_ticks();
+        let event = ev::BoxEvent {
+            message: Some(ev::Message {
+                message_id: id.message_id.clone(),
+                timestamp_ticks: ticks,
+                last_patch_timestamp_ticks: ticks,
+                from_box_id: from_box,
+                from_title: String::new(),
+                to_box_id: Some(to_box.clone()),
+                entities: vec![ev::Entity {
+                    entity_type: Some(ev::EntityType::Attachment as i32),
+                    entity_id: id.entity_id.clone(),
+                    file_name: Some(doc.file_name.clone()),
+                    raw_creation_date: Some(ticks),
+                    ..Default::default()
+                }],
+                lock_mode: dap::LockMode::None as i32,
+                message_type: dap::documents::MessageType::Letter as i32,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        super::events::record_event(shared, b, event.clone());
+        if let Some(other) = seed.box_index(&to_box) {
+            super::events::record_event(shared, other, event);
+        }
+    }
     proto(&dap::AsyncMethodResult {
         task_id: Some(task_id),
     })

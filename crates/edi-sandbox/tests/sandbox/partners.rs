@@ -185,3 +185,44 @@ async fn refusals_at_the_start() {
         .await;
     assert_eq!(r.status(), 405);
 }
+
+/// How many events the box's feed holds (GetNewEvents' `TotalCount`).
+async fn feed_total(up: &Upstream, my_box: &str) -> i32 {
+    let list: dap::events::BoxEventList = decode(
+        up.get("/V8/GetNewEvents", &[("boxId", my_box), ("limit", "100")])
+            .await,
+    )
+    .await;
+    list.total_count.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_invitation_with_a_document_is_a_message_in_the_box_feed() {
+    let up = start_with(Sandbox::builder()).await;
+    let my_box = up.first_box();
+    let stranger = in_status(&up, S::NotInCounteragentList);
+    let before = feed_total(&up, &my_box).await;
+    // Without a document: a status change, not a message (GetCounteragentEvents' business).
+    let plain = dap::AcquireCounteragentRequest {
+        box_id: Some(in_status(&up, S::IsRejectedByMe)),
+        ..Default::default()
+    };
+    start_task(&up, &my_box, &plain).await;
+    assert_eq!(feed_total(&up, &my_box).await, before);
+    let content = b"<invitation/>".to_vec();
+    let with_document = dap::AcquireCounteragentRequest {
+        box_id: Some(stranger),
+        invitation_document: Some(dap::InvitationDocument {
+            signed_content: dap::events::SignedContent {
+                signature: Some(edi_sandbox::detached_signature("demo", &content).into()),
+                content: Some(content.into()),
+                ..Default::default()
+            },
+            file_name: "invitation.xml".to_owned(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    start_task(&up, &my_box, &with_document).await;
+    assert_eq!(feed_total(&up, &my_box).await, before + 1);
+}
