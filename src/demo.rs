@@ -122,6 +122,7 @@ fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
     let edin_session = url(base, &edin::CREATE_SESSION, &[]);
     let procs = url(base, &edin::LIST_PROCESSES, &[]);
     let steps = url(base, &edin::CREATE_STEP, &[("procId", &edin_proc_id)]);
+    let proc_url = url(base, &edin::UPDATE_PROCESS, &[("procId", &edin_proc_id)]);
     let step = url(
         base,
         &edin::UPDATE_STEP,
@@ -215,8 +216,10 @@ curl -N '{events}' -H "authorization: Bearer $TOKEN" -H 'accept: text/event-stre
 # EDIN bdoc — log in ({edin_email} / {edin_password}); the SID comes back as the bearer token:
 SID=$(curl -s -X POST {edin_session} -H 'content-type: application/json' -d '{{"email":"{edin_email}","password":"{edin_password}"}}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
 
-# 7. Approval processes, then add a step to one (201 with the whole process), edit it, delete it:
+# 7. Approval processes; rename one; add a step to it (201 with the whole process), edit it,
+#    delete it:
 curl -s '{procs}?status=active' -H "authorization: Bearer $SID"
+curl -s -X PUT '{proc_url}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"name":"Погодження договорів постачання (2026)","companyId":{edin_company}}}'
 curl -s -X POST '{steps}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"notification","execType":"anyOfGroup","agreementGroups":[{{"groupId":{edin_group}}}],"periodDays":1,"priority":1}}'
 curl -s -X PUT '{step}' -H "authorization: Bearer $SID" -H 'content-type: application/json' -d '{{"taskType":"approval","execType":"allOfGroup","agreementGroups":[{{"groupId":{edin_group}}}]}}'
 curl -s -X DELETE '{step}' -H "authorization: Bearer $SID"
@@ -290,7 +293,7 @@ fn partnerships(base: &str, seed: &edi_sandbox::Seed) -> String {
     let inviter = pick(S::InvitesMe, false);
     let acquire = url(base, &diadoc::ACQUIRE_COUNTERAGENT, &[("boxId", box_id)]);
     format!(
-        r#"# 6b. Partnerships: one counteragent; invite one (Diadoc runs a task: the gateway waits for
+        r#"# 6d. Partnerships: one counteragent; invite one (Diadoc runs a task: the gateway waits for
 #     it, or answers 202 whose Location is the task's route); accept an invitation; end a
 #     partnership (204); an invitation with an attachment cannot be withdrawn this way (409):
 curl -s '{partner}' -H "authorization: Bearer $TOKEN"
