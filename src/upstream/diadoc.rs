@@ -164,8 +164,8 @@ impl DiadocClient {
         Some(value)
     }
 
-    /// Sends one call and returns its 2xx reply, or the upstream's refusal as [`UpstreamError`].
-    pub async fn send(&self, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+    /// The HTTP request of a call: URL, query, authorization and body.
+    fn request(&self, req: DiadocRequest<'_>) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.base, req.path);
         let mut builder = self.http.request(req.method, url);
         if !req.query.is_empty() {
@@ -177,7 +177,12 @@ impl DiadocClient {
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
-        let response = builder.send().await?;
+        builder
+    }
+
+    /// Sends one call and returns its 2xx reply, or the upstream's refusal as [`UpstreamError`].
+    pub async fn send(&self, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+        let response = self.request(req).send().await?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await?;
@@ -244,18 +249,7 @@ impl DiadocClient {
         req: DiadocRequest<'_>,
         timeout: std::time::Duration,
     ) -> Result<OpenReply, UpstreamError> {
-        let url = format!("{}{}", self.base, req.path);
-        let mut builder = self.http.request(req.method, url).timeout(timeout);
-        if !req.query.is_empty() {
-            builder = builder.query(req.query);
-        }
-        if let Some(auth) = self.authorization(req.token) {
-            builder = builder.header(header::AUTHORIZATION, auth);
-        }
-        if let Some(body) = req.body {
-            builder = builder.body(body);
-        }
-        let mut response = builder.send().await?;
+        let mut response = self.request(req).timeout(timeout).send().await?;
         let status = response.status();
         let headers = response.headers();
         if status.is_success() {

@@ -80,6 +80,32 @@ pub mod names {
     pub const MESSAGE: &str = "Diadoc.Api.Proto.Events.Message";
     /// `/V3/GetDocument` response.
     pub const DOCUMENT: &str = "Diadoc.Api.Proto.Documents.Document";
+    /// The repeated fields of `MessageToPost` that hold documents: every attachment field but
+    /// `StructuredDataAttachments`, which are files attached to a document of the message (their
+    /// `ParentCustomDocumentId`), not documents. A message holds at most 40 documents
+    /// (lifecycle.md §3; api.md PostMessage), counted over all of these.
+    pub const MESSAGE_TO_POST_DOCUMENT_FIELDS: &[&str] = &[
+        "Invoices",
+        "NonformalizedDocuments",
+        "Torg12Documents",
+        "AcceptanceCertificates",
+        "ProformaInvoices",
+        "XmlTorg12SellerTitles",
+        "XmlAcceptanceCertificateSellerTitles",
+        "PriceLists",
+        "PriceListAgreements",
+        "CertificateRegistries",
+        "ReconciliationActs",
+        "Contracts",
+        "Torg13Documents",
+        "ServiceDetailsDocuments",
+        "EncryptedInvoices",
+        "EncryptedXmlTorg12SellerTitles",
+        "EncryptedXmlAcceptanceCertificateSellerTitles",
+        "SupplementaryAgreements",
+        "UniversalTransferDocumentSellerTitles",
+        "DocumentAttachments",
+    ];
     /// `/V3/PostMessage` request body.
     pub const MESSAGE_TO_POST: &str = "Diadoc.Api.Proto.Events.MessageToPost";
     /// `/TransformTemplateToMessage` request body.

@@ -40,33 +40,6 @@ const INCLUDE_CONTENT: Param = Param {
         reply; larger contents are left out without an error. Default false.",
 };
 
-/// The `MessageToPost` fields that hold documents: every repeated attachment field but
-/// `StructuredDataAttachments`, which are files attached to a document of the message (their
-/// `ParentCustomDocumentId`), not documents. lifecycle.md §3 and api.md PostMessage: at most
-/// 40 documents per message.
-const MESSAGE_DOCUMENTS: &[&str] = &[
-    "Invoices",
-    "NonformalizedDocuments",
-    "Torg12Documents",
-    "AcceptanceCertificates",
-    "ProformaInvoices",
-    "XmlTorg12SellerTitles",
-    "XmlAcceptanceCertificateSellerTitles",
-    "PriceLists",
-    "PriceListAgreements",
-    "CertificateRegistries",
-    "ReconciliationActs",
-    "Contracts",
-    "Torg13Documents",
-    "ServiceDetailsDocuments",
-    "EncryptedInvoices",
-    "EncryptedXmlTorg12SellerTitles",
-    "EncryptedXmlAcceptanceCertificateSellerTitles",
-    "SupplementaryAgreements",
-    "UniversalTransferDocumentSellerTitles",
-    "DocumentAttachments",
-];
-
 /// A message's follow-up: read it back in the sending box.
 const READ_BACK: &[Link] = &[Link {
     name: "GetMessage",
@@ -183,7 +156,7 @@ pub const POST_MESSAGE: Route = Route {
         // operationId); 400 more documents than allowed; 409 duplicate message.
         Call::Diadoc(DiadocCall {
             body: Some(ProtoBody {
-                max_items: Some((MESSAGE_DOCUMENTS, 40)),
+                max_items: Some((names::MESSAGE_TO_POST_DOCUMENT_FIELDS, 40)),
                 from_path: &[("FromBoxId", &BOX_IN_BODY)],
                 ..ProtoBody::new(names::MESSAGE_TO_POST)
             }),

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use edi_proto::diadoc::api::proto as dap;
+use edi_proto::names::MESSAGE_TO_POST_DOCUMENT_FIELDS as MESSAGE_DOCUMENT_FIELDS;
 
 use super::Posted;
 use crate::diadoc::account::find_box;
@@ -15,31 +16,6 @@ use dap::events as ev;
 
 /// The most documents one message holds (lifecycle.md §3; api.md, PostMessage).
 const MAX_DOCUMENTS: usize = 40;
-
-/// The `MessageToPost` fields that hold documents, with their counts: every repeated
-/// attachment field but `StructuredDataAttachments` (files attached to a document).
-const MESSAGE_DOCUMENT_FIELDS: &[&str] = &[
-    "Invoices",
-    "NonformalizedDocuments",
-    "Torg12Documents",
-    "AcceptanceCertificates",
-    "ProformaInvoices",
-    "XmlTorg12SellerTitles",
-    "XmlAcceptanceCertificateSellerTitles",
-    "PriceLists",
-    "PriceListAgreements",
-    "CertificateRegistries",
-    "ReconciliationActs",
-    "Contracts",
-    "Torg13Documents",
-    "ServiceDetailsDocuments",
-    "EncryptedInvoices",
-    "EncryptedXmlTorg12SellerTitles",
-    "EncryptedXmlAcceptanceCertificateSellerTitles",
-    "SupplementaryAgreements",
-    "UniversalTransferDocumentSellerTitles",
-    "DocumentAttachments",
-];
 
 /// The number of documents in each field of [`MESSAGE_DOCUMENT_FIELDS`], in that order.
 fn document_counts(m: &ev::MessageToPost) -> [usize; 20] {
