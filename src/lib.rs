@@ -13,13 +13,18 @@
 //!         → exchange.rs   the validated request as the upstream call it becomes
 //!         → keys.rs       the cache key and the polling key (hashes; never a token in the clear)
 //!         → cache.rs      moka, per caller; single flight
-//!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call
+//!         → boxes.rs      an organization's box, looked up (GetOrganization) and cached per caller
+//!         → polling.rs    Retry-After loop under the caller's budget, one loop per identical call;
+//!                         polling/task.rs: start a task, then poll its result (stateless 202)
 //!           events.rs     a list followed as Server-Sent Events (`Accept: text/event-stream`):
 //!                         catch-up reads, then one shared poll per interval per identical feed
-//!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/)
+//!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/);
+//!           path_fields.rs body fields filled from the path (absent → filled, different → 400)
 //!           edin_codec.rs JSON ⇄ EDIN JSON (caller input, the upstream's spelling, our replies)
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
 //!                         edin.rs: two-step login, SID cookie, session expiry
+//!           download.rs   files: streamed (never held whole), bounded, or generate-then-download
+//!           sunset.rs     Kontur's `Sunset` on a reply, logged once per route (never passed on)
 //!         → reply.rs      the reply shaped as the route says (JSON, page, file, 201, 202)
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
