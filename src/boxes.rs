@@ -23,7 +23,7 @@ use prost_reflect::{DynamicMessage, Value};
 use crate::app::AppState;
 use crate::exchange::Exchange;
 use crate::keys::{self, CacheKey};
-use crate::routes::{BoxOfOrg, DiadocCall, Service, Verb};
+use crate::routes::{BoxOfOrg, DiadocCall, Service};
 use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::{UpstreamError, UpstreamFailure};
 
@@ -66,7 +66,7 @@ pub(crate) async fn upstream_query<'a>(
     let found = state
         .boxes
         .inner
-        .try_get_with(key, find_box(state, ex, org_id))
+        .try_get_with(key, find_box(state, ex, lookup, org_id))
         .await
         .map_err(|e| clone_error(&e))?;
     let mut query = ex.query.clone();
@@ -74,24 +74,28 @@ pub(crate) async fn upstream_query<'a>(
     Ok(Cow::Owned(query))
 }
 
-/// `GET /GetOrganization?orgId=` and the first box of the answer.
+/// The lookup route's call (`GET /GetOrganization?orgId=`) and the first box of the answer.
 async fn find_box(
     state: &AppState,
     ex: &Exchange,
+    lookup: BoxOfOrg,
     org_id: String,
 ) -> Result<Arc<str>, UpstreamError> {
-    let query = [(BoxOfOrg::LOOKUP_QUERY, org_id.clone())];
+    let (method, path, name) = lookup.lookup().ok_or_else(|| {
+        UpstreamError::Unusable("the box lookup names no usable route".to_owned())
+    })?;
+    let query = [(name, org_id.clone())];
     let reply = state
         .diadoc
         .send(DiadocRequest {
-            method: Verb::Get.method(),
-            path: BoxOfOrg::LOOKUP_PATH,
+            method: method.method(),
+            path,
             query: &query,
             body: None,
             token: ex.token.as_ref(),
         })
         .await?;
-    crate::sunset::note(state, ex.route, Verb::Get, BoxOfOrg::LOOKUP_PATH, &reply);
+    crate::sunset::note(state, ex.route, method, path, &reply);
     let descriptor = edi_proto::message(edi_proto::names::ORGANIZATION)
         .ok_or_else(|| UpstreamError::Unusable("Organization is not in the schema".to_owned()))?;
     let organization = DynamicMessage::decode(descriptor, reply.body.clone()).map_err(|e| {

@@ -332,6 +332,13 @@ fn box_of_org_faults(route: &Route, call: &super::DiadocCall, fault: &mut impl F
         }
         return;
     };
+    if lookup.lookup().is_none() {
+        fault(format!(
+            "box_of_org looks up through {}, which is not a Diadoc call with one query-bound path \
+             parameter",
+            lookup.via.id
+        ));
+    }
     match route.params.iter().find(|p| p.name == lookup.param) {
         None => fault(format!(
             "box_of_org reads {}, not a parameter of the route",

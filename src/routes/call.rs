@@ -146,8 +146,8 @@ impl Call {
         match self {
             Self::Diadoc(c) => {
                 let mut out = vec![(c.method, c.path)];
-                if c.box_of_org.is_some() {
-                    out.push((Verb::Get, BoxOfOrg::LOOKUP_PATH));
+                if let Some((method, path, _)) = c.box_of_org.as_ref().and_then(BoxOfOrg::lookup) {
+                    out.push((method, path));
                 }
                 if let DiadocReply::Shelf(shelf) = &c.reply {
                     out.push((Verb::Get, shelf.path));
@@ -233,24 +233,41 @@ pub struct DiadocCall {
     pub box_of_org: Option<BoxOfOrg>,
 }
 
-/// Finds the organization's box before the call (`boxes.rs`): `GET /GetOrganization?orgId=`
-/// (api.md, GetOrganization) with the value of our parameter `param` (whose upstream target is
-/// [`Target::Lookup`](super::Target::Lookup)), then the main call gets the box's `BoxIdGuid` as
-/// its query parameter `fills`. An organization with several boxes: the first in Diadoc's order
-/// (`Organization.Boxes[0]`). No box: 404. Unknown organization: Diadoc's 404, passed on.
+/// Finds the organization's box before the call (`boxes.rs`): the route `via` (the
+/// organization route, `GET /GetOrganization?orgId=`, api.md GetOrganization) with the value of
+/// our parameter `param` (whose upstream target is [`Target::Lookup`](super::Target::Lookup)),
+/// then the main call gets the box's `BoxIdGuid` as its query parameter `fills`. An organization
+/// with several boxes: the first in Diadoc's order (`Organization.Boxes[0]`). No box: 404.
+/// Unknown organization: Diadoc's 404, passed on.
 #[derive(Debug, Clone, Copy)]
 pub struct BoxOfOrg {
     /// Our (path) parameter that holds the organization id.
     pub param: &'static str,
     /// The main call's query parameter the box id fills (`myBoxId`).
     pub fills: &'static str,
+    /// The route whose upstream call is the lookup: its method, path and organization-id query
+    /// are read from its entry, so the lookup is described once.
+    pub via: &'static super::Route,
 }
 
 impl BoxOfOrg {
-    /// The lookup's upstream path (api.md, GetOrganization).
-    pub const LOOKUP_PATH: &'static str = "/GetOrganization";
-    /// The lookup's query parameter that carries the organization id.
-    pub const LOOKUP_QUERY: &'static str = "orgId";
+    /// The lookup's upstream method, path and the query parameter that carries the
+    /// organization id, from `via`'s entry; `None` when `via` is not a Diadoc call with one
+    /// query-bound path parameter (the audit test reports it).
+    pub fn lookup(&self) -> Option<(Verb, &'static str, &'static str)> {
+        let Call::Diadoc(call) = &self.via.upstream else {
+            return None;
+        };
+        let mut queries = self.via.params.iter().filter_map(|p| match p.upstream {
+            super::Target::Query(name) if p.location == super::In::Path => Some(name),
+            _ => None,
+        });
+        let query = queries.next()?;
+        queries
+            .next()
+            .is_none()
+            .then_some((call.method, call.path, query))
+    }
 }
 
 impl DiadocCall {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
-use crate::helpers::{TestApp, problem, run_paused_for, spawn_with};
+use crate::helpers::{TestApp, problem, run_paused_for, spawn_polling, spawn_with};
 
 const ENTITY: &str = "/V4/GetEntityContent";
 const PRINT: &str = "/GeneratePrintForm";
@@ -21,13 +21,12 @@ const UNKNOWN: &str = "00000000-0000-0000-0000-0000000000ff";
 
 /// A gateway that does not pause between polls, against a sandbox with these file settings.
 async fn spawn(polls: u32, retry_after: u64) -> TestApp {
-    spawn_with(
+    spawn_polling(
         Sandbox::builder()
             .print_form_polls(polls)
             .zip_polls(polls)
             .retry_after_secs(retry_after)
             .large_entity_bytes(3 * 1024 * 1024 + 17),
-        |c| c.poll_floor_ms = 0,
     )
     .await
 }

@@ -60,6 +60,12 @@ pub async fn run_paused_for(d: Duration) {
     tokio::time::resume();
 }
 
+/// Spawns with a customised sandbox and a gateway without a polling floor: it asks again as
+/// soon as the sandbox's `Retry-After` says (the long-request tests set that to 0 or count it).
+pub async fn spawn_polling(builder: SandboxBuilder) -> TestApp {
+    spawn_with(builder, |c| c.poll_floor_ms = 0).await
+}
+
 /// Spawns with a customised sandbox and gateway configuration.
 pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Config)) -> TestApp {
     init_test_log();

@@ -9,17 +9,13 @@ use prost::Message as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, problem_fields, spawn_app, spawn_with};
+use crate::helpers::{TestApp, problem, problem_fields, spawn_app, spawn_polling, spawn_with};
 
 const POST_UPSTREAM: &str = "/V3/PostMessage";
 const TRANSFORM_UPSTREAM: &str = "/TransformTemplateToMessage";
 
 async fn spawn(polls: u32) -> TestApp {
-    spawn_with(
-        Sandbox::builder().message_polls(polls).retry_after_secs(0),
-        |c| c.poll_floor_ms = 0,
-    )
-    .await
+    spawn_polling(Sandbox::builder().message_polls(polls).retry_after_secs(0)).await
 }
 
 fn first_box(app: &TestApp) -> String {

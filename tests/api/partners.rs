@@ -7,12 +7,12 @@
 use std::time::Duration;
 
 use edi_proto::diadoc::api::proto as dap;
-use edi_sandbox::{Sandbox, SandboxBuilder};
+use edi_sandbox::Sandbox;
 use prost::Message as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, problem_fields, run_paused_for, spawn_with};
+use crate::helpers::{TestApp, problem, problem_fields, run_paused_for, spawn_polling, spawn_with};
 
 const GET_ONE: &str = "/V3/GetCounteragent";
 const ACQUIRE: &str = "/V3/AcquireCounteragent";
@@ -23,16 +23,12 @@ const LIST: &str = "/V3/GetCounteragents";
 /// A gateway that does not pause between polls, against a sandbox whose invitation tasks finish
 /// after `polls` "not finished" answers with `Retry-After: retry_after`.
 async fn spawn(polls: u32, retry_after: u64) -> TestApp {
-    spawn_builder(
+    spawn_polling(
         Sandbox::builder()
             .acquire_polls(polls)
             .retry_after_secs(retry_after),
     )
     .await
-}
-
-async fn spawn_builder(builder: SandboxBuilder) -> TestApp {
-    spawn_with(builder, |c| c.poll_floor_ms = 0).await
 }
 
 fn my_box(app: &TestApp) -> String {
@@ -660,7 +656,7 @@ async fn an_invitation_drops_the_callers_organization_pages_too() {
 #[tokio::test]
 async fn a_rate_limited_poll_is_waited_out_after_its_retry_after() {
     // lifecycle.md §1.4: AcquireCounteragentResult V3 answers 429 with Retry-After.
-    let app = spawn_builder(
+    let app = spawn_polling(
         Sandbox::builder()
             .acquire_throttled(1)
             .acquire_polls(1)

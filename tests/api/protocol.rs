@@ -10,18 +10,17 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, problem, run_paused_for, spawn_with};
+use crate::helpers::{TestApp, problem, run_paused_for, spawn_polling, spawn_with};
 
 const UPSTREAM: &str = "/GenerateDocumentProtocol";
 
 /// A gateway that does not pause between polls, against a sandbox whose protocols are ready
 /// after `polls` "not ready" answers with `Retry-After: retry_after`.
 async fn spawn(polls: u32, retry_after: u64) -> TestApp {
-    spawn_with(
+    spawn_polling(
         Sandbox::builder()
             .protocol_polls(polls)
             .retry_after_secs(retry_after),
-        |c| c.poll_floor_ms = 0,
     )
     .await
 }

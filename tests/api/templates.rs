@@ -6,17 +6,13 @@ use edi_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_with};
+use crate::helpers::{TestApp, problem, problem_fields, sorted_fields, spawn_polling, spawn_with};
 
 const PATH: &str = "/v1/diadoc/templates";
 const UPSTREAM: &str = "/PostTemplate";
 
 async fn spawn(polls: u32) -> TestApp {
-    spawn_with(
-        Sandbox::builder().template_polls(polls).retry_after_secs(0),
-        |c| c.poll_floor_ms = 0,
-    )
-    .await
+    spawn_polling(Sandbox::builder().template_polls(polls).retry_after_secs(0)).await
 }
 
 /// A template from `from` to the first box's first counteragent.

@@ -265,6 +265,7 @@ fn a_box_lookup_that_reads_a_parameter_the_route_lacks() {
             box_of_org: Some(crate::routes::BoxOfOrg {
                 param: "organization",
                 fills: "myBoxId",
+                via: &diadoc::GET_ORGANIZATION,
             }),
             ..*call
         }),
@@ -286,6 +287,7 @@ fn a_box_lookup_that_fills_a_query_the_method_does_not_take() {
             box_of_org: Some(crate::routes::BoxOfOrg {
                 param: "orgId",
                 fills: "myOrgId",
+                via: &diadoc::GET_ORGANIZATION,
             }),
             ..*call
         }),

@@ -38,6 +38,7 @@ pub const LIST_ORGANIZATION_COUNTERAGENTS: Route = Route {
             box_of_org: Some(BoxOfOrg {
                 param: "orgId",
                 fills: "myBoxId",
+                via: &super::GET_ORGANIZATION,
             }),
             ..DiadocCall::new(
                 Verb::Get,
@@ -55,15 +56,7 @@ pub const LIST_BOX_COUNTERAGENTS: Route = Route {
         status or searched by name or INN (`query`, which cannot be combined with `after`). \
         Follow `nextAfter` for the next page. Pages are cached per caller for a short time; \
         send `Cache-Control: no-cache` to refresh.",
-    params: &[
-        Param {
-            upstream: Target::Query("myBoxId"),
-            ..BOX_ID
-        },
-        STATUS,
-        AFTER,
-        QUERY,
-    ],
+    params: &[MY_BOX_ID, STATUS, AFTER, QUERY],
     // api.md, GetCounteragents: `query` must not be combined with `afterIndexKey`.
     exclusive: &[(&QUERY, &AFTER)],
     cache: CachePolicy::PerCaller,
