@@ -14,6 +14,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower_http::add_extension::AddExtension;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -26,6 +27,11 @@ use crate::polling::Poller;
 use crate::routes::{Auth, ROUTES, Route, Verb};
 use crate::upstream::diadoc::DiadocClient;
 use crate::upstream::edin::EdinClient;
+
+/// The address of the client at the other end of the connection a request came on, as a
+/// request extension (`serve` adds it). Behind a proxy this is the proxy's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
 
 /// Shared, immutable state: one `Arc`, cloned into every request.
 #[derive(Debug, Clone)]
@@ -208,8 +214,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off rather than spin.
                         tracing::warn!(error = %e, "accept failed");
@@ -218,7 +224,12 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(router.clone());
+                // The peer's address rides on every request of the connection (login throttling
+                // and logs read it as `PeerAddr`).
+                let service = TowerToHyperService::new(AddExtension::new(
+                    router.clone(),
+                    PeerAddr(peer),
+                ));
                 let connection = builder
                     .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .into_owned();
