@@ -1,20 +1,14 @@
-//! `AppState` (built once at start-up), `build_router` (one axum route per table entry, all on the
-//! one `dispatch` handler) and `serve` (takes a bound listener, so tests can pass port 0).
+//! `AppState` (built once at start-up) and `build_router` (one axum route per table entry, all on
+//! the one `dispatch` handler). `serve` (takes a bound listener, so tests can pass port 0) lives
+//! in `server.rs` and is re-exported here.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, header};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use edi_transcode::Transcoder;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tower_http::add_extension::AddExtension;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -27,6 +21,8 @@ use crate::polling::Poller;
 use crate::routes::{Auth, ROUTES, Route, Verb};
 use crate::upstream::diadoc::DiadocClient;
 use crate::upstream::edin::EdinClient;
+
+pub use crate::server::{serve, shutdown_signal};
 
 /// The address of the client at the other end of the connection a request came on, as a
 /// request extension (`serve` adds it). Behind a proxy this is the proxy's address.
@@ -58,6 +54,9 @@ pub struct App {
     pub(crate) sunsets: crate::sunset::SunsetLog,
     /// Event streams (`Accept: text/event-stream`): their shared pollers and their bound.
     pub(crate) feeds: crate::events::Feeds,
+    /// Set when shutdown starts: held long requests answer 202 at once, event streams end
+    /// (`server.rs`).
+    pub(crate) drain: crate::server::Drain,
 }
 
 impl std::ops::Deref for AppState {
@@ -96,6 +95,7 @@ impl AppState {
                 config.events_heartbeat(),
                 config.events_max_streams,
             ),
+            drain: crate::server::Drain::default(),
             config,
         })))
     }
@@ -188,84 +188,6 @@ pub fn build_router(state: AppState) -> Router {
 /// message could carry anything; it is not logged either, as it may hold request data).
 fn panic_response(_: Box<dyn std::any::Any + Send>) -> axum::response::Response {
     ApiError::Internal("a handler panicked".to_owned()).render()
-}
-
-/// Most concurrent HTTP/2 streams per connection. Long requests wait up to two minutes, so a
-/// multiplexing client (a browser behind a TLS proxy, a service with an HTTP/2 pool) may hold
-/// thousands on one connection; each costs a stream and a small future, not a connection.
-const MAX_STREAMS: u32 = 16_384;
-
-/// Serves until `shutdown` resolves, then drains in-flight requests.
-///
-/// hyper-util directly rather than `axum::serve`: the HTTP/2 settings (`MAX_STREAMS`) must be
-/// set, and each connection gets a cheap clone of the finished router (serving `Router` through
-/// `axum::serve` rebuilt its route table per connection: measured ~7 KB each, see
-/// docs/PERFORMANCE.md).
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let router = build_router(state);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http2().max_concurrent_streams(MAX_STREAMS);
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off rather than spin.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                // The peer's address rides on every request of the connection (login throttling
-                // and logs read it as `PeerAddr`).
-                let service = TowerToHyperService::new(AddExtension::new(
-                    router.clone(),
-                    PeerAddr(peer),
-                ));
-                let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .into_owned();
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    // A connection error is the client's business (reset, malformed request).
-                    let _ = connection.await;
-                });
-            }
-            () = &mut shutdown => break,
-        }
-    }
-    drop(listener);
-    graceful.shutdown().await;
-    Ok(())
-}
-
-/// Shutdown on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    // Give load balancers a moment to notice before connections are refused.
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
 #[cfg(test)]

@@ -94,6 +94,43 @@ pub struct Config {
     /// The most event streams open at once; one more is refused with 503.
     #[arg(long, env = "EDI_GATEWAY_EVENTS_MAX_STREAMS", default_value_t = 1000)]
     pub events_max_streams: usize,
+
+    /// How long a client may take to send a request head, in seconds (fractions allowed, e.g.
+    /// `0.5`): from the connection's start for its first request, from the head's first byte
+    /// for the next ones. Past it the connection is closed.
+    #[arg(long = "header-timeout-secs", env = "EDI_GATEWAY_HEADER_TIMEOUT_SECS", default_value = "10", value_parser = parse_secs)]
+    pub header_timeout: Duration,
+
+    /// The longest pause between two chunks of a request body, and the longest a response
+    /// write may wait for a client that reads nothing, in seconds (fractions allowed). Past it:
+    /// 408 problem if nothing was answered yet, and the connection is closed.
+    #[arg(long = "body-idle-timeout-secs", env = "EDI_GATEWAY_BODY_IDLE_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs)]
+    pub body_idle_timeout: Duration,
+
+    /// How long a connection may stay open with no request in progress, in seconds (fractions
+    /// allowed); HTTP/2 connections are also pinged at this interval.
+    #[arg(long = "keepalive-idle-secs", env = "EDI_GATEWAY_KEEPALIVE_IDLE_SECS", default_value = "60", value_parser = parse_secs)]
+    pub keepalive_idle: Duration,
+
+    /// The most client connections open at once; past it the gateway stops accepting (the
+    /// kernel queues new connections) until one closes.
+    #[arg(long, env = "EDI_GATEWAY_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
+    /// After SIGTERM: how long in-flight requests may still finish before every connection is
+    /// cut, in seconds (fractions allowed; below 30, a typical kill grace period). Long requests
+    /// answer 202 at once.
+    #[arg(long = "drain-secs", env = "EDI_GATEWAY_DRAIN_SECS", default_value = "20", value_parser = parse_secs)]
+    pub drain: Duration,
+}
+
+/// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is not a usable duration"))
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -123,6 +160,11 @@ impl Config {
             events_poll_secs: 5,
             events_heartbeat_secs: 15,
             events_max_streams: 1000,
+            header_timeout: Duration::from_secs(10),
+            body_idle_timeout: Duration::from_secs(30),
+            keepalive_idle: Duration::from_secs(60),
+            max_connections: 10_000,
+            drain: Duration::from_secs(20),
         }
     }
 
@@ -155,6 +197,24 @@ impl Config {
         }
         if self.events_heartbeat_secs < 1 {
             return Err("EDI_GATEWAY_EVENTS_HEARTBEAT_SECS must be at least 1".into());
+        }
+        for (name, d) in [
+            ("EDI_GATEWAY_HEADER_TIMEOUT_SECS", self.header_timeout),
+            ("EDI_GATEWAY_BODY_IDLE_TIMEOUT_SECS", self.body_idle_timeout),
+            ("EDI_GATEWAY_KEEPALIVE_IDLE_SECS", self.keepalive_idle),
+            ("EDI_GATEWAY_DRAIN_SECS", self.drain),
+        ] {
+            if d < Duration::from_millis(1) || d > Duration::from_secs(24 * 3600) {
+                return Err(format!("{name} must be between 0.001 and 86400 seconds"));
+            }
+        }
+        if self.drain >= Duration::from_secs(30) {
+            return Err(
+                "EDI_GATEWAY_DRAIN_SECS must be below 30 (a typical kill grace period)".into(),
+            );
+        }
+        if self.max_connections == 0 || self.max_connections > 1_000_000 {
+            return Err("EDI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000".into());
         }
         Ok(())
     }

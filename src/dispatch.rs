@@ -308,7 +308,8 @@ pub(crate) async fn long_request(state: &AppState, call: LongCall) -> Response {
         let (watch, ex) = state
             .poller
             .join(keys::poll_key(&ex), ex, repeatable, attempt);
-        (watch.wait(budget).await, ex)
+        // At shutdown the wait ends at once: a 202 the caller repeats on another replica.
+        (watch.wait(budget, state.drain.started()).await, ex)
     };
     let mut response = match waited {
         Waited::Finished(settled) => match &settled.result {

@@ -58,6 +58,14 @@ pub enum ApiError {
     /// again later.
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
+    /// The client was too slow (a request body that stalled); the detail names what. 408, and
+    /// the connection closes (`server.rs`).
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
+    /// hyper refused the request head before any handler saw it: 400 (malformed), 414 (target
+    /// too long) or 431 (head too large); rewritten as a problem by `server.rs`.
+    #[error("request head rejected ({0})")]
+    HeadRejected(StatusCode),
 
     // === upstream answered with an error ===
     /// The upstream refused the call; its status decides ours (see [`UpstreamFailure::status`]).
@@ -108,6 +116,8 @@ impl ApiError {
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::HeadRejected(status) => *status,
             Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
@@ -160,6 +170,30 @@ impl ApiError {
             ),
             Self::NotConfigured(what) => ("not-configured", "Not configured", (*what).to_owned()),
             Self::Unavailable(why) => ("unavailable", "Service unavailable", (*why).to_owned()),
+            Self::RequestTimeout(what) => ("request-timeout", "Request timeout", what.clone()),
+            Self::HeadRejected(status) => match *status {
+                StatusCode::URI_TOO_LONG => (
+                    "uri-too-long",
+                    "URI too long",
+                    "the request target (path and query) is longer than 65534 bytes".to_owned(),
+                ),
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                    "request-header-fields-too-large",
+                    "Request header fields too large",
+                    format!(
+                        "the request head is too large: at most {} header lines and {} bytes",
+                        crate::server::MAX_HEADERS,
+                        crate::server::MAX_HEAD_BYTES
+                    ),
+                ),
+                _ => (
+                    "malformed-request",
+                    "Bad request",
+                    "the request is not well-formed HTTP/1.1: its request line or a header \
+                     line could not be parsed"
+                        .to_owned(),
+                ),
+            },
             Self::Upstream(f) => (
                 "upstream-error",
                 "The upstream refused the request",

@@ -4,6 +4,8 @@
 //! # Layout — follow one request by opening the files in this order
 //!
 //! ```text
+//! connection              server.rs       accept under a cap; head/body/idle timeouts; the drain;
+//!                                         hyper's own 400/414/431 rewritten as problems
 //! request → router        app.rs          built from routes.rs (one entry per REST operation)
 //!         → dispatch.rs   the one handler: extract, validate, pick what the entry says
 //!         → auth.rs       caller's Bearer token → SecretString (never echoed)
@@ -60,6 +62,7 @@ mod preferences;
 mod reply;
 mod routes;
 mod rules;
+mod server;
 mod sunset;
 pub mod telemetry;
 mod upstream;

@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gateway against the configured upstreams.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Run the gateway against the embedded sandbox, with demo users and data.
     #[cfg(feature = "sandbox")]
     Demo {
@@ -51,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
             config.validate().map_err(anyhow::Error::msg)?;
             let listener = TcpListener::bind(config.listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "edi-gateway listening");
-            let state = AppState::build(config)?;
+            let state = AppState::build(*config)?;
             app::serve(listener, state, app::shutdown_signal()).await?;
         }
         #[cfg(feature = "sandbox")]

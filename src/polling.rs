@@ -141,22 +141,27 @@ pub enum Waited {
 pub struct Watch(watch::Receiver<State>);
 
 impl Watch {
-    /// Waits up to `budget` for the loop to finish.
-    pub async fn wait(self, budget: Duration) -> Waited {
+    /// Waits up to `budget` for the loop to finish, or until `stop` resolves (the server's
+    /// drain): either way the caller is then told to come back (`Waited::Pending`).
+    pub async fn wait(self, budget: Duration, stop: impl Future<Output = ()>) -> Waited {
         let Self(mut rx) = self;
-        let done = tokio::time::timeout(budget, rx.wait_for(|s| matches!(s, State::Finished(_))))
-            .await
-            .map(|r| r.map(|state| (*state).clone()));
+        let finished =
+            tokio::time::timeout(budget, rx.wait_for(|s| matches!(s, State::Finished(_))));
+        let done = tokio::select! {
+            biased;
+            done = finished => done.ok().map(|r| r.map(|state| (*state).clone())),
+            () = stop => None,
+        };
         match done {
-            Ok(Ok(State::Finished(finished))) => Waited::Finished(finished),
-            Ok(Ok(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
+            Some(Ok(State::Finished(finished))) => Waited::Finished(finished),
+            Some(Ok(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
                 "wait_for returned an unfinished state".to_owned(),
             )))),
             // Every sender is gone without a result: the loop task died.
-            Ok(Err(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
+            Some(Err(_)) => Waited::Finished(Settled::new(Err(ApiError::Internal(
                 "the polling loop ended without a result".to_owned(),
             )))),
-            Err(_elapsed) => Waited::Pending(match *rx.borrow() {
+            None => Waited::Pending(match *rx.borrow() {
                 State::Pending(retry_after) => retry_after,
                 // The first attempt is still in flight: suggest the shortest sensible pause.
                 State::Started | State::Finished(_) => 1,

@@ -85,6 +85,43 @@ pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Con
     }
 }
 
+/// A gateway whose shutdown the test triggers: `stop` resolves the shutdown future `serve` was
+/// given (as SIGTERM does), and `served` is `serve`'s task.
+pub struct Stoppable {
+    pub app: TestApp,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub served: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Spawns like [`spawn_with`], with a shutdown the test triggers.
+pub async fn spawn_stoppable(
+    builder: SandboxBuilder,
+    configure: impl FnOnce(&mut Config),
+) -> Stoppable {
+    init_test_log();
+    let sandbox = builder.spawn().await.expect("sandbox starts");
+    let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
+    configure(&mut config);
+    let state = AppState::build(config).expect("state builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(edi_gateway::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    Stoppable {
+        app: TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            sandbox,
+        },
+        stop,
+        served,
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

@@ -17,5 +17,6 @@ mod openapi;
 mod partners;
 mod protocol;
 mod router;
+mod server;
 mod sessions;
 mod templates;
