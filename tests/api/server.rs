@@ -173,6 +173,33 @@ async fn a_body_that_never_comes_is_a_408_problem_and_a_close() {
 }
 
 #[tokio::test]
+async fn a_client_that_reads_nothing_is_cut_after_the_body_idle_timeout() {
+    let app = spawn_with(Sandbox::builder(), |c| {
+        c.body_idle_timeout = SHORT;
+        c.header_timeout = LONG;
+        c.keepalive_idle = LONG;
+    })
+    .await;
+    let token = app.demo_token().await;
+    let large = app.sandbox.seed().large_entity().expect("large entity");
+    let size = usize::try_from(app.sandbox.large_entity_bytes()).expect("size");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("buffer");
+    let mut client = socket.connect(app.addr).await.expect("connect");
+    let request = format!(
+        "GET /v1/diadoc/boxes/{}/messages/{}/entities/{}/content HTTP/1.1\r\n\
+         host: gateway\r\nauthorization: Bearer {token}\r\n\r\n",
+        large.box_id, large.message_id, large.entity_id
+    );
+    client.write_all(request.as_bytes()).await.expect("write");
+    // The client reads nothing for a while: the gateway's writes wait, then it gives up.
+    tokio::time::sleep(SHORT * 4).await;
+    let got = until_closed(&mut client).await;
+    assert!(got.starts_with(b"HTTP/1.1 200 "));
+    assert!(got.len() < size, "{} of {size} bytes", got.len());
+}
+
+#[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed() {
     let app = spawn_with(Sandbox::builder(), |c| {
         c.keepalive_idle = SHORT;
@@ -185,6 +212,50 @@ async fn an_idle_keep_alive_connection_is_closed() {
     assert_eq!(status(&head), 404);
     // Kept alive after the answer, then closed when idle.
     assert!(until_closed(&mut client).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed() {
+    let app = spawn_with(Sandbox::builder(), |c| {
+        c.keepalive_idle = SHORT;
+        c.header_timeout = LONG;
+    })
+    .await;
+    let mut client = connect(&app).await;
+    // The preface, then an empty SETTINGS frame (RFC 9113 §3.4), then no stream at all.
+    client
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("write");
+    let began = Instant::now();
+    let frames = until_closed(&mut client).await;
+    // The server's SETTINGS came first (frame type 4 after the 3-byte length).
+    assert_eq!(frames.get(3), Some(&4), "{frames:?}");
+    assert!(began.elapsed() >= SHORT - Duration::from_millis(50));
+}
+
+#[tokio::test]
+async fn garbage_after_a_valid_http2_preface_is_a_goaway_and_a_close() {
+    let app = spawn_with(Sandbox::builder(), |c| {
+        c.keepalive_idle = LONG;
+        c.header_timeout = LONG;
+    })
+    .await;
+    let mut client = connect(&app).await;
+    client
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\nthis is not an HTTP/2 frame at all")
+        .await
+        .expect("write");
+    let frames = until_closed(&mut client).await;
+    // Walk the frames the server sent: a GOAWAY (type 7) is among them.
+    let mut types = Vec::new();
+    let mut rest = &frames[..];
+    while rest.len() >= 9 {
+        let len = usize::from(rest[0]) << 16 | usize::from(rest[1]) << 8 | usize::from(rest[2]);
+        types.push(rest[3]);
+        rest = rest.get(9 + len..).unwrap_or_default();
+    }
+    assert!(types.contains(&7), "frame types {types:?}");
 }
 
 #[tokio::test]
