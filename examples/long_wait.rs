@@ -40,6 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .env("EDI_GATEWAY_DIADOC_URL", sandbox.base_url())
         .env("EDI_GATEWAY_DIADOC_CLIENT_ID", edi_sandbox::DEVELOPER_KEY)
         .env("EDI_GATEWAY_WAIT_DEFAULT_SECS", "60")
+        // One connection per request over HTTP/1.1, plus the readiness probes: above the cap's
+        // default of 10,000, which would otherwise queue the last ones.
+        .env("EDI_GATEWAY_MAX_CONNECTIONS", (requests + 200).to_string())
         .env(
             "RUST_LOG",
             std::env::var("GATEWAY_LOG").unwrap_or_else(|_| "warn".to_owned()),

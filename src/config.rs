@@ -271,6 +271,43 @@ mod tests {
     }
 
     #[test]
+    fn connection_timeouts_take_fractions_of_seconds_and_the_drain_stays_below_30_s() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from([
+            "edi-gateway",
+            "--diadoc-client-id",
+            "k",
+            "--header-timeout-secs",
+            "0.25",
+            "--drain-secs",
+            "5",
+        ])
+        .expect("parses");
+        assert_eq!(cli.config.header_timeout, Duration::from_millis(250));
+        assert_eq!(cli.config.drain, Duration::from_secs(5));
+        assert_eq!(cli.config.keepalive_idle, Duration::from_secs(60));
+        assert_eq!(cli.config.body_idle_timeout, Duration::from_secs(30));
+        assert_eq!(cli.config.max_connections, 10_000);
+        assert!(cli.config.validate().is_ok());
+        for bad in ["-1", "x", "", "inf"] {
+            assert!(parse_secs(bad).is_err(), "{bad}");
+        }
+        let mut c = Config::for_upstream("http://x", Some("k"));
+        c.drain = Duration::from_secs(30);
+        assert!(c.validate().is_err());
+        c.drain = Duration::from_secs(20);
+        c.max_connections = 0;
+        assert!(c.validate().is_err());
+        c.max_connections = 1;
+        c.header_timeout = Duration::ZERO;
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
     fn diadocauth_mode_requires_a_developer_key() {
         assert!(Config::for_upstream("http://x", None).validate().is_err());
         assert!(

@@ -53,6 +53,10 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(addr = %listener.local_addr()?, "edi-gateway listening");
             let state = AppState::build(*config)?;
             app::serve(listener, state, app::shutdown_signal()).await?;
+            // `serve` returned by the drain deadline; a blocking task still running (a DNS
+            // lookup) would hold the runtime's shutdown, and nothing may keep the process.
+            tracing::info!("stopped");
+            std::process::exit(0);
         }
         #[cfg(feature = "sandbox")]
         Command::Demo { listen } => demo::run(listen).await?,
