@@ -42,6 +42,13 @@
 //!   close after the response in flight; HTTP/2: GOAWAY). In-flight requests may finish until
 //!   `EDI_GATEWAY_DRAIN_SECS`; then every connection task is aborted and `serve` returns,
 //!   whatever a client holds open.
+//!
+//! Known limits: on HTTP/2 the head timer does not apply (bytes there are frames, not a head;
+//! an HTTP/2 connection with no complete request is bounded by the idle timeout, and h2 bounds
+//! header lists and CONTINUATION floods itself), and a stream stalled by HTTP/2 flow control
+//! (the client grants no window) is not a blocked socket write, so only the request's own
+//! bounds end it. A counteragent task's starting call in flight at SIGTERM is not a wait: it
+//! finishes, or is cut at the deadline.
 
 use std::convert::Infallible;
 use std::io;
@@ -531,9 +538,12 @@ impl AsyncWrite for Io {
         let this = self.get_mut();
         ready!(this.poll_replacement(cx))?;
         // hyper writes its canned answer as one buffer (a head without a body).
-        if let [only] = bufs.iter().filter(|b| !b.is_empty()).collect::<Vec<_>>()[..] {
-            if this.intercept(only) {
-                return Poll::Ready(Ok(only.len()));
+        if this.conn.reading_head() {
+            let mut written = bufs.iter().filter(|b| !b.is_empty());
+            if let (Some(only), None) = (written.next(), written.next()) {
+                if this.intercept(only) {
+                    return Poll::Ready(Ok(only.len()));
+                }
             }
         }
         let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
