@@ -89,6 +89,9 @@ pub(crate) const MAX_HEADERS: usize = 100;
 /// (hyper's default is 408 KiB).
 pub(crate) const MAX_HEAD_BYTES: usize = 72 * 1024;
 
+/// The shortest pause between two "connection cap reached" warnings.
+const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
+
 /// What a connection's timeouts are, from `Config`.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -167,7 +170,7 @@ pub async fn serve(
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let mut permit: Option<OwnedSemaphorePermit> = None;
-    let mut at_cap = false;
+    let mut last_warned: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -178,7 +181,6 @@ pub async fn serve(
             acquired = Arc::clone(&slots).acquire_owned(), if permit.is_none() => {
                 // The semaphore is never closed.
                 permit = acquired.ok();
-                at_cap = false;
             }
             accepted = listener.accept(), if permit.is_some() => {
                 let (stream, peer) = match accepted {
@@ -191,8 +193,10 @@ pub async fn serve(
                     }
                 };
                 let Some(held) = permit.take() else { continue };
-                if slots.available_permits() == 0 && !at_cap {
-                    at_cap = true;
+                if slots.available_permits() == 0
+                    && last_warned.is_none_or(|at: Instant| at.elapsed() >= CAP_WARNING_EVERY)
+                {
+                    last_warned = Some(Instant::now());
                     tracing::warn!(
                         max = state.config.max_connections,
                         "connection cap reached: not accepting until a connection closes"
