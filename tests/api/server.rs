@@ -394,6 +394,48 @@ async fn at_shutdown_a_held_long_request_answers_202_and_serve_returns_by_the_de
 }
 
 #[tokio::test]
+async fn at_shutdown_a_held_long_request_over_http2_answers_202() {
+    let Stoppable { app, stop, served } = spawn_stoppable(Sandbox::builder(), |c| {
+        c.drain = Duration::from_secs(20);
+        c.poll_floor_ms = 0;
+    })
+    .await;
+    let token = app.demo_token().await;
+    let path = protocol_path(&app);
+    let gate = app.sandbox.hold();
+    let before = app.sandbox.received();
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    let request = {
+        let url = app.url(&path);
+        tokio::spawn(async move {
+            h2.get(url)
+                .bearer_auth(token)
+                .header("prefer", "wait=60")
+                .send()
+                .await
+        })
+    };
+    app.sandbox.wait_for_calls(before + 1).await;
+    stop.send(()).expect("serve listens");
+    let r = timeout(SAFETY, request)
+        .await
+        .expect("answered at once")
+        .expect("task")
+        .expect("response");
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.headers()["location"], path.as_str());
+    drop(r);
+    // The last connection is gone well before the 20 s deadline.
+    let result = timeout(SAFETY, served).await.expect("serve returned");
+    assert!(result.expect("task").is_ok());
+    drop(gate);
+}
+
+#[tokio::test]
 async fn at_shutdown_an_event_stream_ends() {
     let Stoppable { app, stop, served } = spawn_stoppable(Sandbox::builder(), |c| {
         c.drain = Duration::from_secs(20);
