@@ -151,6 +151,9 @@ pub(crate) async fn stream(
                 query: &ex.query,
                 body: None,
                 token: ex.token.as_ref(),
+                // A file call: its body is bounded here, not by `send`.
+                reply_cap: MAX_FILE_BYTES,
+                request_id: ex.request_id.as_ref(),
             },
             DOWNLOAD_TIMEOUT,
         )
@@ -207,6 +210,9 @@ async fn shelf_download(
                 query: &query,
                 body: None,
                 token: ex.token.as_ref(),
+                // A file call: its body is bounded here, not by `send`.
+                reply_cap: MAX_FILE_BYTES,
+                request_id: ex.request_id.as_ref(),
             },
             DOWNLOAD_TIMEOUT,
         )

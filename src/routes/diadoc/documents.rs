@@ -1,5 +1,6 @@
 //! Diadoc documents: lists, docflows, delivery protocols.
 
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use super::super::{
     Call, DiadocCall, DiadocReply, FileView, In, Page, Param, ParamKind, Polling, ProtoBody, Route,
     Target, Verb,
@@ -107,6 +108,11 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
                 max_items: Some((&["Requests"], 100)),
                 ..ProtoBody::new(names::GET_DOCFLOW_BATCH_REQUEST)
             }),
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
+
             // lifecycle.md §1.2: V3 goes after 3 Apr 2027; §1.4: V5 takes the same request and
             // answers `GetDocflowBatchResponseV5` (titles, amendment requests, revocation).
             ..DiadocCall::new(

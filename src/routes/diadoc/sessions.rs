@@ -1,5 +1,6 @@
 //! Diadoc login and the caller's organizations.
 
+use crate::upstream::read::LOGIN_REPLY_CAP;
 use super::super::{Auth, Call, DiadocCall, DiadocReply, ProtoBody, Route, Verb};
 use edi_proto::names;
 
@@ -20,6 +21,8 @@ pub const CREATE_SESSION: Route = Route {
         Call::Diadoc(DiadocCall {
             fixed_query: &[("type", "password")],
             body: Some(ProtoBody::new(names::LOGIN_PASSWORD)),
+            // A token is a short text: a login's reply is read at most 64 KiB.
+            reply_cap: LOGIN_REPLY_CAP,
             ..DiadocCall::new(Verb::Post, "/V3/Authenticate", DiadocReply::Token)
         }),
     )
