@@ -223,7 +223,11 @@ impl ApiError {
                 format!(
                     "retry after {} seconds{}{}",
                     crate::upstream::retry_after::emit(*retry_after),
-                    if failure.message.is_empty() { "" } else { "; the upstream said: " },
+                    if failure.message.is_empty() {
+                        ""
+                    } else {
+                        "; the upstream said: "
+                    },
                     failure.message
                 ),
             ),

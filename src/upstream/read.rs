@@ -35,10 +35,7 @@ pub(crate) async fn capped(
     mut response: reqwest::Response,
     cap: usize,
 ) -> Result<Bytes, UpstreamError> {
-    if response
-        .content_length()
-        .is_some_and(|n| n > cap as u64)
-    {
+    if response.content_length().is_some_and(|n| n > cap as u64) {
         return Err(UpstreamError::TooLarge(cap));
     }
     let mut body = BytesMut::new();

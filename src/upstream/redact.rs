@@ -362,7 +362,10 @@ mod tests {
         let html = b"<!DOCTYPE html><html><body>nginx at 10.0.0.5</body></html>";
         assert_eq!(
             message(html, &no_headers(), &Secrets::default()),
-            format!("the upstream answered with an HTML page of {} bytes", html.len())
+            format!(
+                "the upstream answered with an HTML page of {} bytes",
+                html.len()
+            )
         );
         let mut h = HeaderMap::new();
         h.insert(
@@ -385,8 +388,16 @@ mod tests {
             &Secrets::default(),
         );
         for leak in [
-            "10.1.2.3", "192.168", "fe80", "2001", "::1", "internal", ".svc", ".local",
-            "localhost", "kontur.ru",
+            "10.1.2.3",
+            "192.168",
+            "fe80",
+            "2001",
+            "::1",
+            "internal",
+            ".svc",
+            ".local",
+            "localhost",
+            "kontur.ru",
         ] {
             assert!(!m.contains(leak), "{leak} in {m}");
         }

@@ -1,6 +1,5 @@
 //! Diadoc documents: lists, docflows, delivery protocols.
 
-use crate::upstream::read::CONTENT_REPLY_CAP;
 use super::super::{
     Call, DiadocCall, DiadocReply, FileView, In, Page, Param, ParamKind, Polling, ProtoBody, Route,
     Target, Verb,
@@ -9,6 +8,7 @@ use super::{
     AFTER, BOX_ID, COUNT, DOCUMENT_ID, DOCUMENT_NUMBER, FILTER_CATEGORY, FROM_DOCUMENT_DATE,
     MESSAGE_ID, TIMESTAMP_FROM, TIMESTAMP_TO, TO_DOCUMENT_DATE,
 };
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// Lists documents of a box that match a filter (content not included).

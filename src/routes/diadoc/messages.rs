@@ -1,11 +1,11 @@
 //! Diadoc messages: read one (or one document of it), send one, turn a template into one.
 
-use crate::upstream::read::CONTENT_REPLY_CAP;
 use super::super::{
     Call, DiadocCall, DiadocReply, In, Link, Param, ParamKind, Polling, ProtoBody, Route, Target,
     Verb,
 };
 use super::{BOX_ID, DOCUMENT_ID, MESSAGE_ID};
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// The box in the path of a write whose upstream takes it in the body (api.md, PostMessage and

@@ -1,7 +1,7 @@
 //! Diadoc login and the caller's organizations.
 
-use crate::upstream::read::LOGIN_REPLY_CAP;
 use super::super::{Auth, Call, DiadocCall, DiadocReply, ProtoBody, Route, Verb};
+use crate::upstream::read::LOGIN_REPLY_CAP;
 use edi_proto::names;
 
 /// Exchanges a Diadoc login and password for a Diadoc token.

@@ -1,7 +1,7 @@
 //! Diadoc templates.
 
-use crate::upstream::read::CONTENT_REPLY_CAP;
 use super::super::{Call, DiadocCall, DiadocReply, Polling, ProtoBody, Route, Verb};
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// Sends a template: prefilled documents a counteragent can later turn into real ones.
