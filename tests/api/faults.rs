@@ -520,3 +520,176 @@ async fn every_fault_on_every_route_family_ends_bounded_and_redacted() {
         failures.join("\n")
     );
 }
+
+/// The problem's `detail`.
+async fn detail(r: reqwest::Response) -> String {
+    let p = crate::helpers::problem(r).await;
+    p["detail"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A reply past the route's cap is a 502 naming that cap: 8 MiB by default, 32 MiB where the
+/// reply carries document content (docflows:batchGet), 64 KiB for a login and for any error
+/// body.
+#[tokio::test]
+async fn an_oversize_reply_is_a_502_naming_the_routes_cap() {
+    let app = spawn_with(Sandbox::builder(), |_| {}).await;
+    let token = app.demo_token().await;
+    let my_box = app.sandbox.seed().first_box_id_guid().to_owned();
+
+    // 9 MiB: past the default cap, within the content cap.
+    app.sandbox.inject(1, Fault::oversize(9 * 1024 * 1024));
+    let r = app.get("/v1/diadoc/me", Some(&token)).await;
+    assert_eq!(r.status(), 502);
+    assert!(detail(r).await.contains("8388608 bytes"));
+
+    let batch = json!({"requests": [{"documentId": {"messageId": "997818e1-9420-4f8f-857f-c86fb070d0a7", "entityId": "997818e1-9420-4f8f-857f-c86fb070d0a7"}}]});
+    let path = format!("/v1/diadoc/boxes/{my_box}/docflows:batchGet");
+    app.sandbox.inject(1, Fault::oversize(OVERSIZE).declared());
+    let r = app.post_json(&path, Some(&token), &batch).await;
+    assert_eq!(r.status(), 502);
+    let p = crate::helpers::problem(r).await;
+    assert_eq!(
+        p["type"],
+        "https://edi-gateway.dev/problems/upstream-reply-too-large"
+    );
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("33554432 bytes"),
+        "{p}"
+    );
+    // Within the content cap, a content route reads the reply whole (9 MiB of `0x30` bytes
+    // happen to decode as an unknown varint field, so it even answers 200).
+    app.sandbox.inject(1, Fault::oversize(9 * 1024 * 1024));
+    let r = app.post_json(&path, Some(&token), &batch).await;
+    assert_eq!(r.status(), 200);
+
+    app.sandbox.inject(1, Fault::oversize(100 * 1024));
+    let r = app
+        .post_json(
+            "/v1/diadoc/sessions",
+            None,
+            &json!({"login": edi_sandbox::DEMO_LOGIN, "password": edi_sandbox::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), 502);
+    assert!(detail(r).await.contains("65536 bytes"));
+
+    app.sandbox
+        .inject(1, Fault::oversize(100 * 1024).with_status(404));
+    let r = app.get("/v1/diadoc/me", Some(&token)).await;
+    assert_eq!(r.status(), 502);
+    assert!(detail(r).await.contains("65536 bytes"));
+}
+
+/// An HTML page and a binary body are summarized, never passed on.
+#[tokio::test]
+async fn html_and_binary_refusals_are_summarized() {
+    let app = spawn_with(Sandbox::builder(), |_| {}).await;
+    let token = app.demo_token().await;
+    app.sandbox.inject(1, Fault::html(404));
+    let r = app.get("/v1/diadoc/me", Some(&token)).await;
+    assert_eq!(r.status(), 404);
+    let p = crate::helpers::problem(r).await;
+    let message = p["upstream"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("the upstream answered with an HTML page of "),
+        "{p}"
+    );
+    app.sandbox.inject(1, Fault::garbage().with_status(409));
+    let r = app.get("/v1/diadoc/me", Some(&token)).await;
+    assert_eq!(r.status(), 409);
+    let p = crate::helpers::problem(r).await;
+    assert!(
+        p["upstream"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("bytes that are not text"),
+        "{p}"
+    );
+}
+
+/// The caller's `X-Request-Id` reaches the upstream on every call: Diadoc, a long request, a
+/// file, EDIN and both logins.
+#[tokio::test]
+async fn the_request_id_goes_upstream_on_every_call() {
+    let app = spawn_with(Sandbox::builder().protocol_polls(0), |_| {}).await;
+    let token = app.demo_token().await;
+    let sid = app.demo_sid().await;
+    let seed = app.sandbox.seed();
+    let my_box = seed.first_box_id_guid().to_owned();
+    let d = seed.document_with_protocol().expect("a document");
+    let calls: Vec<(Method, String, Option<&str>, Option<Value>)> = vec![
+        (
+            Method::GET,
+            "/v1/diadoc/organizations".to_owned(),
+            Some(&token),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/v1/diadoc/boxes/{my_box}/messages/{}/documents/{}/protocol",
+                d.document.message_id, d.document.entity_id
+            ),
+            Some(&token),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/v1/diadoc/boxes/{my_box}/messages/{}/entities/{}/content",
+                d.document.message_id, d.document.entity_id
+            ),
+            Some(&token),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/edin/agreement-groups".to_owned(),
+            Some(&sid),
+            None,
+        ),
+        (
+            Method::POST,
+            "/v1/diadoc/sessions".to_owned(),
+            None,
+            Some(json!({"login": edi_sandbox::DEMO_LOGIN, "password": edi_sandbox::DEMO_PASSWORD})),
+        ),
+        (
+            Method::POST,
+            "/v1/edin/sessions".to_owned(),
+            None,
+            Some(
+                json!({"email": edi_sandbox::EDIN_DEMO_EMAIL, "password": edi_sandbox::EDIN_DEMO_PASSWORD}),
+            ),
+        ),
+    ];
+    for (i, (method, path, auth, body)) in calls.into_iter().enumerate() {
+        app.sandbox.clear_journal();
+        let id = format!("req-{i}-a1b2");
+        let mut r = app
+            .client
+            .request(method, app.url(&path))
+            .header("x-request-id", &id);
+        if let Some(t) = auth {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("answer");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let journal = app.sandbox.journal();
+        assert!(!journal.is_empty(), "{path}");
+        for entry in journal {
+            assert_eq!(
+                entry.header("x-request-id"),
+                Some(id.as_str()),
+                "{path} → {}",
+                entry.path
+            );
+        }
+    }
+}
