@@ -191,13 +191,14 @@ impl DiadocClient {
     /// The credentials a call sends (the developer key, the caller's token, and on a login —
     /// a call without a token — the strings of its body: login and password), which no
     /// refusal may echo back to the caller (`redact.rs`).
-    fn secrets(&self, req: &DiadocRequest<'_>) -> Secrets {
-        let login = match (req.token, &req.body) {
+    /// Built only when a call is refused (`Sent::secrets`).
+    fn secrets(&self, sent: &Sent<'_>) -> Secrets {
+        let login = match (sent.token, &sent.login_body) {
             (None, Some(body)) => super::redact::proto_strings(body),
             _ => Vec::new(),
         };
         Secrets::new(
-            req.token
+            sent.token
                 .map(ExposeSecret::expose_secret)
                 .into_iter()
                 .chain(self.client_id.as_ref().map(ExposeSecret::expose_secret))
@@ -208,7 +209,7 @@ impl DiadocClient {
     /// Sends one call and returns its 2xx reply (read whole, at most `reply_cap` bytes), or
     /// the upstream's refusal (its text read up to 64 KiB, redacted) as [`UpstreamError`].
     pub async fn send(&self, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
-        let secrets = self.secrets(&req);
+        let sent = Sent::of(&req);
         let cap = req.reply_cap;
         let response = self.request(req).send().await?;
         let status = response.status();
@@ -230,8 +231,24 @@ impl DiadocClient {
             status,
             &headers,
             &body,
-            &secrets,
+            &self.secrets(&sent),
         ))
+    }
+}
+
+/// What a call sent that its refusal must not echo: the token, and a login's body (a call
+/// without a token); kept cheaply (a reference and a `Bytes` clone) until a refusal needs it.
+struct Sent<'a> {
+    token: Option<&'a SecretString>,
+    login_body: Option<Bytes>,
+}
+
+impl<'a> Sent<'a> {
+    fn of(req: &DiadocRequest<'a>) -> Self {
+        Self {
+            token: req.token,
+            login_body: req.token.is_none().then(|| req.body.clone()).flatten(),
+        }
     }
 }
 
@@ -261,7 +278,7 @@ impl DiadocClient {
         req: DiadocRequest<'_>,
         timeout: std::time::Duration,
     ) -> Result<OpenReply, UpstreamError> {
-        let secrets = self.secrets(&req);
+        let sent = Sent::of(&req);
         let response = self.request(req).timeout(timeout).send().await?;
         let status = response.status();
         let headers = response.headers();
@@ -288,7 +305,7 @@ impl DiadocClient {
             status,
             &headers,
             &body,
-            &secrets,
+            &self.secrets(&sent),
         ))
     }
 }

@@ -140,6 +140,7 @@ impl EdinClient {
 
     /// Sends one call with the session cookie; returns the 2xx reply.
     pub async fn send(&self, req: EdinRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+        let sid = req.sid;
         let mut builder = self
             .http
             .request(req.method, format!("{}{}", self.base, req.path))
@@ -154,7 +155,6 @@ impl EdinClient {
         if let Some(id) = req.request_id {
             builder = builder.header(super::REQUEST_ID, id.clone());
         }
-        let secrets = Secrets::new([req.sid.expose_secret()]);
         if let Some(body) = req.body {
             builder = builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -178,7 +178,12 @@ impl EdinClient {
         }
         let headers = response.headers().clone();
         let body = read::error_body(response).await?;
-        Err(failure(status, &headers, &body, &secrets))
+        Err(failure(
+            status,
+            &headers,
+            &body,
+            &Secrets::new([sid.expose_secret()]),
+        ))
     }
 }
 

@@ -287,7 +287,7 @@ async fn call(
     client: &reqwest::Client,
     family: Family,
     s: &Secrets,
-) -> reqwest::Response {
+) -> reqwest::Result<reqwest::Response> {
     let seed = app.sandbox.seed();
     let my_box = seed.first_box_id_guid().to_owned();
     let (method, path, auth, headers, body): (
@@ -387,9 +387,7 @@ async fn call(
     if let Some(b) = body {
         r = r.json(&b);
     }
-    r.send()
-        .await
-        .expect("an answer within the client's timeout")
+    r.send().await
 }
 
 /// Runs one case on one family; returns a description of what was wrong, if anything.
@@ -403,12 +401,19 @@ async fn run(
     let expect = (case.expect)(family)?;
     app.sandbox.inject(1, (case.fault)(s));
     let started = std::time::Instant::now();
-    let r = call(app, client, family, s).await;
+    let label = format!("{} × {family:?}", case.name);
+    let r = match call(app, client, family, s).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(format!(
+                "{label}: no answer within the client's timeout: {e}"
+            ));
+        }
+    };
     let took = started.elapsed();
     let status = r.status().as_u16();
     let content_type = header(&r, "content-type");
     let retry_after = header(&r, "retry-after");
-    let label = format!("{} × {family:?}", case.name);
     let mut wrong = Vec::new();
     if took > Duration::from_secs(8) {
         wrong.push(format!("took {took:?}"));
