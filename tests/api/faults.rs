@@ -281,6 +281,15 @@ fn long(f: Family) -> bool {
     matches!(f, Family::LongPoll | Family::TaskResult)
 }
 
+/// A family's request: method, path, bearer, headers, JSON body.
+type Request<'a> = (
+    Method,
+    String,
+    Option<&'a str>,
+    Vec<(&'static str, &'static str)>,
+    Option<Value>,
+);
+
 /// Sends the family's request.
 async fn call(
     app: &TestApp,
@@ -290,13 +299,7 @@ async fn call(
 ) -> reqwest::Result<reqwest::Response> {
     let seed = app.sandbox.seed();
     let my_box = seed.first_box_id_guid().to_owned();
-    let (method, path, auth, headers, body): (
-        Method,
-        String,
-        Option<&str>,
-        Vec<(&str, &str)>,
-        Option<Value>,
-    ) = match family {
+    let (method, path, auth, headers, body): Request<'_> = match family {
         Family::Message => (
             Method::GET,
             "/v1/diadoc/me".to_owned(),
