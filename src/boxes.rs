@@ -93,6 +93,8 @@ async fn find_box(
             query: &query,
             body: None,
             token: ex.token.as_ref(),
+            reply_cap: crate::upstream::read::DEFAULT_REPLY_CAP,
+            request_id: ex.request_id.as_ref(),
         })
         .await?;
     crate::sunset::note(state, ex.route, method, path, &reply);

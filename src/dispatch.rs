@@ -62,6 +62,8 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
                     query: &query,
                     body: payload.bytes().cloned(),
                     token: ex.token.as_ref(),
+                    reply_cap: call.reply_cap,
+                    request_id: ex.request_id.as_ref(),
                 },
             )
             .await
@@ -82,6 +84,7 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
                         query: &ex.query,
                         body: payload.bytes().cloned(),
                         sid,
+                        request_id: ex.request_id.as_ref(),
                     })
                     .await;
             };
@@ -93,6 +96,7 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
                     query: &ex.query,
                     body: None,
                     sid,
+                    request_id: ex.request_id.as_ref(),
                 })
                 .await?;
             let body = (first.merge)(
@@ -109,11 +113,15 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
                     query: &[],
                     body: Some(Bytes::from(body)),
                     sid,
+                    request_id: ex.request_id.as_ref(),
                 })
                 .await
         }
         (Call::EdinLogin, Payload::Login(login)) => {
-            let sid = state.edin.login(&login.email, &login.password).await?;
+            let sid = state
+                .edin
+                .login(&login.email, &login.password, ex.request_id.as_ref())
+                .await?;
             Ok(UpstreamReply {
                 status: http::StatusCode::OK,
                 retry_after: None,
@@ -174,6 +182,7 @@ async fn prepare(
         payload,
         token,
         idempotency_key: prefs.idempotency_key.clone(),
+        request_id: parts.headers.get(crate::upstream::REQUEST_ID).cloned(),
         uri: parts.uri,
     };
     Ok((exchange, prefs))

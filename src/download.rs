@@ -142,19 +142,25 @@ pub(crate) async fn stream(
             ex.route.id
         )));
     };
-    let opened = state
-        .diadoc
-        .open(
-            DiadocRequest {
-                method: call.method.method(),
-                path: call.path,
-                query: &ex.query,
-                body: None,
-                token: ex.token.as_ref(),
-            },
-            DOWNLOAD_TIMEOUT,
-        )
-        .await?;
+    // The headers must come within the request timeout like any call's; only the body may
+    // take up to DOWNLOAD_TIMEOUT (an upstream that never answers is a 504, not a 15-minute
+    // wait).
+    let opening = state.diadoc.open(
+        DiadocRequest {
+            method: call.method.method(),
+            path: call.path,
+            query: &ex.query,
+            body: None,
+            token: ex.token.as_ref(),
+            // A file call: its body is bounded here, not by `send`.
+            reply_cap: MAX_FILE_BYTES,
+            request_id: ex.request_id.as_ref(),
+        },
+        DOWNLOAD_TIMEOUT,
+    );
+    let opened = tokio::time::timeout(state.config.request_timeout(), opening)
+        .await
+        .map_err(|_| UpstreamError::Timeout)??;
     let content_type = media_type(opened.file.content_type.as_ref(), view.media_type);
     let disposition = attachment(&file_name(ex, &view, &opened.file));
     Ok(streamed_response(
@@ -207,6 +213,9 @@ async fn shelf_download(
                 query: &query,
                 body: None,
                 token: ex.token.as_ref(),
+                // A file call: its body is bounded here, not by `send`.
+                reply_cap: MAX_FILE_BYTES,
+                request_id: ex.request_id.as_ref(),
             },
             DOWNLOAD_TIMEOUT,
         )

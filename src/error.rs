@@ -96,6 +96,18 @@ pub enum ApiError {
     /// A defect on our side; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+
+    // === upstream asks to come back later ===
+    /// The upstream answered 429, or 503 with `Retry-After`: ours has its status (429 or 503),
+    /// what it said, and `Retry-After` clamped to what the gateway emits
+    /// (`upstream/retry_after.rs`).
+    #[error("upstream asks to retry after {retry_after} s")]
+    RetryLater {
+        /// What the upstream said.
+        failure: UpstreamFailure,
+        /// The upstream's `Retry-After`, in seconds, as read (clamped when emitted).
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -125,6 +137,10 @@ impl ApiError {
             Self::OutcomeUnknown { timed_out: true } => StatusCode::GATEWAY_TIMEOUT,
             Self::OutcomeUnknown { timed_out: false } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::RetryLater { failure, .. } if failure.status == 429 => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::RetryLater { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -228,6 +244,27 @@ impl ApiError {
                 "Internal error",
                 "an unexpected error occurred".to_owned(),
             ),
+            Self::RetryLater {
+                failure,
+                retry_after,
+            } => (
+                if failure.status == 429 {
+                    "upstream-rate-limited"
+                } else {
+                    "upstream-unavailable"
+                },
+                "The upstream asks to retry later",
+                format!(
+                    "retry after {} seconds{}{}",
+                    crate::upstream::retry_after::emit(*retry_after),
+                    if failure.message.is_empty() {
+                        ""
+                    } else {
+                        "; the upstream said: "
+                    },
+                    failure.message
+                ),
+            ),
         }
     }
 }
@@ -293,7 +330,12 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Self::RetryLater { retry_after, .. } = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::upstream::retry_after::emit(*retry_after)),
+            );
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -318,7 +360,7 @@ impl ApiError {
                 _ => None,
             },
             upstream: match self {
-                Self::Upstream(f) => Some(f),
+                Self::Upstream(f) | Self::RetryLater { failure: f, .. } => Some(f),
                 _ => None,
             },
         };
@@ -340,7 +382,11 @@ impl From<TranscodeError> for ApiError {
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         match e {
-            UpstreamError::Status(f) | UpstreamError::RateLimited(f, _) => Self::Upstream(f),
+            UpstreamError::Status(f) => Self::Upstream(f),
+            UpstreamError::RateLimited(failure, retry_after) => Self::RetryLater {
+                failure,
+                retry_after,
+            },
             UpstreamError::Timeout => Self::GatewayTimeout,
             UpstreamError::Transport(why) | UpstreamError::Unusable(why) => Self::BadGateway(why),
             UpstreamError::TooLarge(max) => Self::UpstreamTooLarge(max),

@@ -354,6 +354,9 @@ async fn fetch(
             query: &query,
             body: None,
             token: feed.token.as_ref(),
+            reply_cap: call.reply_cap,
+            // A feed's poller serves every subscriber: no one caller's request id.
+            request_id: None,
         })
         .await?;
     let list = state.transcoder.decode(feed.page.message, &reply.body)?;

@@ -28,6 +28,9 @@ pub(crate) struct Exchange {
     pub(crate) idempotency_key: Option<String>,
     /// Our request path and query, for `Link` and `Location` headers.
     pub(crate) uri: http::Uri,
+    /// The caller's `X-Request-Id` (set or checked at the edge), sent upstream with every call
+    /// of this exchange. A polling loop shared by identical calls sends its first caller's.
+    pub(crate) request_id: Option<http::HeaderValue>,
 }
 
 /// The upstream body of an exchange.
@@ -70,6 +73,7 @@ mod tests {
             token: Some(SecretString::from("token-abc123")),
             idempotency_key: None,
             uri: http::Uri::from_static("/v1/edin/sessions"),
+            request_id: None,
         };
         let printed = format!("{ex:?}");
         assert!(!printed.contains("hunter2"), "{printed}");

@@ -250,6 +250,9 @@ pub(crate) fn respond(rendered: &Rendered) -> Response {
 /// `202 Accepted`: the upstream is still working. The caller repeats the same request (same
 /// body, same `Idempotency-Key`) after `Retry-After` seconds; nothing is kept here meanwhile.
 pub(crate) fn accepted(ex: &Exchange, retry_after: u64) -> Response {
+    // Whatever the upstream said (0, 99999999999), the caller is told 1..=60 s
+    // (`upstream/retry_after.rs`).
+    let retry_after = crate::upstream::retry_after::emit(retry_after);
     let body = serde_json::to_vec(&Pending {
         status: PendingStatus::Pending,
         retry_after,

@@ -6,6 +6,9 @@
 
 pub mod diadoc;
 pub mod edin;
+pub mod read;
+pub mod redact;
+pub mod retry_after;
 
 use std::time::Duration;
 
@@ -14,6 +17,10 @@ use http::{HeaderMap, StatusCode};
 
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// The header the caller's request id goes upstream in (Diadoc and EDIN alike), so the
+/// upstream's logs can be matched with ours.
+pub(crate) const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
 
 /// A 2xx reply.
 #[derive(Debug)]
@@ -120,8 +127,10 @@ pub enum UpstreamError {
     /// EDIN asks for a captcha for this user.
     #[error("EDIN captcha required")]
     EdinCaptchaRequired,
-    /// The upstream answered 429 with `Retry-After` (seconds): the call was not processed, and
-    /// may be sent again after that long (lifecycle.md §1.4: AcquireCounteragentResult V3).
+    /// The upstream answered 429 (with `Retry-After`, or [`retry_after::FALLBACK`] without),
+    /// or 503 with `Retry-After` (seconds): the call was not processed, and may be sent again
+    /// after that long (lifecycle.md §1.4: AcquireCounteragentResult V3). Our answer has the
+    /// upstream's status and a clamped `Retry-After` (`retry_after::emit`).
     #[error("upstream rate limit, retry after {1} s")]
     RateLimited(UpstreamFailure, u64),
     /// The upstream answered 2xx with something we cannot use.
@@ -132,30 +141,32 @@ pub enum UpstreamError {
     TooLarge(usize),
 }
 
-/// A header's value as text, if it is text.
-pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// An error body as a message for the caller: a JSON `message` or `error` string when the body
-/// is JSON with one (EDIN's undocumented format), else the text itself; at most 2000 characters.
-pub(crate) fn upstream_message(body: &[u8]) -> String {
-    let from_json = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            ["message", "error"]
-                .iter()
-                .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
-        });
-    from_json
-        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
-        .trim()
-        .chars()
-        .take(2000)
-        .collect()
+/// The refusal of a call: the failure as the caller may see it (redacted, `redact.rs`), and
+/// for 429, or 503 with `Retry-After`, how long to wait (`retry_after.rs`).
+pub(crate) fn refusal(
+    service: Service,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    secrets: &redact::Secrets,
+) -> UpstreamError {
+    let failure = UpstreamFailure {
+        service,
+        status: status.as_u16(),
+        error_code: redact::header_token(headers, "x-diadoc-errorcode", secrets),
+        trace_id: redact::header_token(headers, "x-kontur-trace-id", secrets),
+        message: redact::message(body, headers, secrets),
+    };
+    let retry_after = retry_after::parse(headers);
+    match (status, retry_after) {
+        // lifecycle.md §1.4/§3: a 429 says when to retry; without a value, the fallback.
+        (StatusCode::TOO_MANY_REQUESTS, secs) => {
+            UpstreamError::RateLimited(failure, secs.unwrap_or(retry_after::FALLBACK))
+        }
+        // A 503 that says when to come back is temporary: the caller gets 503 + Retry-After.
+        (StatusCode::SERVICE_UNAVAILABLE, Some(secs)) => UpstreamError::RateLimited(failure, secs),
+        _ => UpstreamError::Status(failure),
+    }
 }
 
 impl From<reqwest::Error> for UpstreamError {

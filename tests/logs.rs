@@ -218,3 +218,43 @@ async fn a_sunset_is_logged_once_per_route_and_never_reaches_the_caller() {
         );
     }
 }
+
+/// An upstream that echoes the credentials it was sent (the developer key, the caller's token,
+/// the EDIN session id) in its refusal, its headers or an HTML page: none of them reaches a log
+/// line or an answer (issue 13: "Upstream messages redacted").
+#[tokio::test]
+async fn echoed_credentials_reach_neither_logs_nor_answers() {
+    use edi_sandbox::Fault;
+    let logs = logs();
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let sid = app.demo_sid().await;
+    let key = edi_sandbox::DEVELOPER_KEY;
+    let echo = format!(
+        "bad credentials: DiadocAuth ddauth_api_client_id={key},ddauth_token={token}; SID={sid}"
+    );
+    let mut bodies = Vec::new();
+    for fault in [
+        Fault::text(400, echo.clone()),
+        Fault::text(500, echo.clone()),
+        Fault::text(429, echo.clone()).retry_after("3"),
+        Fault::text(403, "no").header("x-diadoc-errorcode", token.clone()),
+    ] {
+        app.sandbox.inject(1, fault.clone());
+        let r = app.get("/v1/diadoc/me", Some(&token)).await;
+        bodies.push(r.text().await.expect("body"));
+        app.sandbox.inject(1, fault);
+        let r = app
+            .send(Method::GET, "/v1/edin/agreement-groups", &sid, &[], None)
+            .await;
+        bodies.push(r.text().await.expect("body"));
+    }
+    let logs = logs.text();
+    for secret in [token.as_str(), sid.as_str(), key] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+        assert!(
+            bodies.iter().all(|b| !b.contains(secret)),
+            "{secret} in a body: {bodies:?}"
+        );
+    }
+}

@@ -124,6 +124,7 @@ fn result_call(start: &Exchange, task: &TaskPoll, task_id: &str) -> Result<Excha
         token: start.token.clone(),
         idempotency_key: None,
         uri,
+        request_id: start.request_id.clone(),
     })
 }
 

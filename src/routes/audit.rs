@@ -200,6 +200,7 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
             | DiadocReply::Token
             | DiadocReply::NoContent => {}
         }
+        reply_cap_faults(call, &mut fault);
         for &(field, _) in call.text_limits {
             let text = call
                 .body
@@ -271,6 +272,43 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
 /// A task route's start reply and result route fit: the task id is a string field of the start
 /// reply, and the result route is a long GET whose path parameters are the start's plus the
 /// task id.
+/// The upstream methods whose reply carries document content (api.md, "Rate limits and size
+/// limits": GetDocflows, GetMessage, GetTemplate, GetDocument; a posted message or template
+/// answers with the same content).
+const CONTENT_METHODS: &[&str] = &[
+    "GetDocflows",
+    "GetMessage",
+    "GetDocument",
+    "PostTemplate",
+    "PostMessage",
+    "TransformTemplateToMessage",
+];
+
+/// A reply cap is sane: above zero, at most the content cap, the content cap where the reply
+/// carries document content, a small one for a login's token.
+fn reply_cap_faults(call: &super::DiadocCall, fault: &mut impl FnMut(String)) {
+    use crate::upstream::read::{CONTENT_REPLY_CAP, DEFAULT_REPLY_CAP, LOGIN_REPLY_CAP};
+    let cap = call.reply_cap;
+    if cap == 0 || cap > CONTENT_REPLY_CAP {
+        fault(format!(
+            "reply cap {cap} is not within 1..={CONTENT_REPLY_CAP}"
+        ));
+    }
+    let method = call.path.rsplit('/').next().unwrap_or_default();
+    if CONTENT_METHODS.contains(&method) && cap < CONTENT_REPLY_CAP {
+        fault(format!(
+            "{method}'s reply carries document content: its cap must be CONTENT_REPLY_CAP, not {cap}"
+        ));
+    }
+    if matches!(call.reply, DiadocReply::Token) && cap > LOGIN_REPLY_CAP {
+        fault(format!(
+            "a token reply's cap must be at most {LOGIN_REPLY_CAP}, not {cap}"
+        ));
+    }
+    const _: () =
+        assert!(LOGIN_REPLY_CAP < DEFAULT_REPLY_CAP && DEFAULT_REPLY_CAP < CONTENT_REPLY_CAP);
+}
+
 fn task_faults(route: &Route, pool: &DescriptorPool, fault: &mut impl FnMut(String)) {
     let Polling::Task(task) = route.polling else {
         return;

@@ -231,6 +231,13 @@ pub struct DiadocCall {
     /// methods that moved from `myOrgId` to `myBoxId` (lifecycle.md §1.2, GetCounteragents V2 →
     /// V3) while our REST path still names the organization.
     pub box_of_org: Option<BoxOfOrg>,
+    /// The most bytes of the upstream's 2xx reply the gateway reads whole; past it the call is
+    /// a 502 naming the cap (`upstream/read.rs`). Default
+    /// [`DEFAULT_REPLY_CAP`](crate::upstream::read::DEFAULT_REPLY_CAP) (8 MiB);
+    /// [`CONTENT_REPLY_CAP`](crate::upstream::read::CONTENT_REPLY_CAP) (32 MiB) on calls whose
+    /// reply carries document content; a login's is small. Streamed and file replies are
+    /// bounded in `download.rs` instead.
+    pub reply_cap: usize,
 }
 
 /// Finds the organization's box before the call (`boxes.rs`): the route `via` (the
@@ -284,6 +291,7 @@ impl DiadocCall {
             box_of_org: None,
             meanings: &[],
             text_limits: &[],
+            reply_cap: crate::upstream::read::DEFAULT_REPLY_CAP,
         }
     }
 

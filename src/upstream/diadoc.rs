@@ -13,8 +13,8 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, header};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::UpstreamFailure;
-use super::{UpstreamError, UpstreamReply, header_text, upstream_message};
+use super::redact::Secrets;
+use super::{UpstreamError, UpstreamReply, read, retry_after};
 
 /// Kontur's deprecation headers on a reply (lifecycle.md §1.1: "during the period deprecated
 /// methods return `Sunset` and `Link` headers", e.g. `Sunset: Wed, 11 Nov 2026 11:11:11 GMT`,
@@ -111,6 +111,11 @@ pub struct DiadocRequest<'a> {
     pub body: Option<Bytes>,
     /// The caller's Diadoc token; `None` for Authenticate.
     pub token: Option<&'a SecretString>,
+    /// The most bytes of a 2xx reply read whole (`DiadocCall::reply_cap`, `read.rs`); file
+    /// calls (`open`) bound their bodies in `download.rs` instead.
+    pub reply_cap: usize,
+    /// The caller's `X-Request-Id`, sent on as `X-Request-Id` so the upstream can log it.
+    pub request_id: Option<&'a HeaderValue>,
 }
 
 /// A Diadoc client: base URL, auth mode and developer key, over the shared reqwest client.
@@ -174,55 +179,78 @@ impl DiadocClient {
         if let Some(auth) = self.authorization(req.token) {
             builder = builder.header(header::AUTHORIZATION, auth);
         }
+        if let Some(id) = req.request_id {
+            builder = builder.header(super::REQUEST_ID, id.clone());
+        }
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
         builder
     }
 
-    /// Sends one call and returns its 2xx reply, or the upstream's refusal as [`UpstreamError`].
+    /// The credentials a call sends (the developer key, the caller's token, and on a login —
+    /// a call without a token — the strings of its body: login and password), which no
+    /// refusal may echo back to the caller (`redact.rs`).
+    /// Built only when a call is refused (`Sent::secrets`).
+    fn secrets(&self, sent: &Sent<'_>) -> Secrets {
+        let login = match (sent.token, &sent.login_body) {
+            (None, Some(body)) => super::redact::proto_strings(body),
+            _ => Vec::new(),
+        };
+        Secrets::new(
+            sent.token
+                .map(ExposeSecret::expose_secret)
+                .into_iter()
+                .chain(self.client_id.as_ref().map(ExposeSecret::expose_secret))
+                .chain(login.iter().map(String::as_str)),
+        )
+    }
+
+    /// Sends one call and returns its 2xx reply (read whole, at most `reply_cap` bytes), or
+    /// the upstream's refusal (its text read up to 64 KiB, redacted) as [`UpstreamError`].
     pub async fn send(&self, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+        let sent = Sent::of(&req);
+        let cap = req.reply_cap;
         let response = self.request(req).send().await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await?;
         if status.is_success() {
-            let retry_after = headers
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
+            let body = read::capped(response, cap).await?;
             return Ok(UpstreamReply {
                 status,
-                retry_after,
+                // api.md: a Retry-After on any 2xx means "pending", whatever its spelling.
+                retry_after: retry_after::parse(&headers),
                 body,
                 sunset: Sunset::from_headers(&headers),
                 file: None,
             });
         }
-        let failure = UpstreamFailure {
-            service: super::Service::Diadoc,
-            status: status.as_u16(),
-            error_code: header_text(&headers, "x-diadoc-errorcode"),
-            trace_id: header_text(&headers, "x-kontur-trace-id"),
-            message: upstream_message(&body),
-        };
-        // lifecycle.md §1.4/§3: a 429 may say when to retry (AcquireCounteragentResult V3).
-        let retry_after = headers
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        match retry_after {
-            Some(secs) if status == http::StatusCode::TOO_MANY_REQUESTS => {
-                Err(UpstreamError::RateLimited(failure, secs))
-            }
-            _ => Err(UpstreamError::Status(failure)),
-        }
+        let body = read::error_body(response).await?;
+        Err(super::refusal(
+            super::Service::Diadoc,
+            status,
+            &headers,
+            &body,
+            &self.secrets(&sent),
+        ))
     }
 }
 
-/// The largest error body read from a file call: Diadoc's errors are short plain text (api.md,
-/// "Errors"); the rest is not read.
-const MAX_ERROR_BYTES: usize = 64 * 1024;
+/// What a call sent that its refusal must not echo: the token, and a login's body (a call
+/// without a token); kept cheaply (a reference and a `Bytes` clone) until a refusal needs it.
+struct Sent<'a> {
+    token: Option<&'a SecretString>,
+    login_body: Option<Bytes>,
+}
+
+impl<'a> Sent<'a> {
+    fn of(req: &DiadocRequest<'a>) -> Self {
+        Self {
+            token: req.token,
+            login_body: req.token.is_none().then(|| req.body.clone()).flatten(),
+        }
+    }
+}
 
 /// A 2xx reply whose body is still to be read: what a file call returns (`download.rs` streams
 /// or collects the body).
@@ -242,14 +270,16 @@ pub struct OpenReply {
 
 impl DiadocClient {
     /// Sends one call whose reply is a file and returns as soon as the headers are in: a 2xx
-    /// with its body unread, or the refusal (its text read up to 64 KiB) as [`UpstreamError`].
+    /// with its body unread, or the refusal (its text read up to 64 KiB, a longer one a 502
+    /// naming that cap; redacted) as [`UpstreamError`].
     /// `timeout` bounds the whole call, body included (it replaces the client's default).
     pub async fn open(
         &self,
         req: DiadocRequest<'_>,
         timeout: std::time::Duration,
     ) -> Result<OpenReply, UpstreamError> {
-        let mut response = self.request(req).timeout(timeout).send().await?;
+        let sent = Sent::of(&req);
+        let response = self.request(req).timeout(timeout).send().await?;
         let status = response.status();
         let headers = response.headers();
         if status.is_success() {
@@ -258,10 +288,7 @@ impl DiadocClient {
                 disposition: headers.get(header::CONTENT_DISPOSITION).cloned(),
                 length: response.content_length(),
             };
-            let retry_after = headers
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
+            let retry_after = retry_after::parse(headers);
             let sunset = Sunset::from_headers(headers);
             return Ok(OpenReply {
                 status,
@@ -271,24 +298,15 @@ impl DiadocClient {
                 response,
             });
         }
-        let error_code = header_text(headers, "x-diadoc-errorcode");
-        let trace_id = header_text(headers, "x-kontur-trace-id");
-        let mut body = Vec::new();
-        while body.len() < MAX_ERROR_BYTES {
-            match response.chunk().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                // A refusal cut short still has its status; the text is what arrived.
-                Ok(None) | Err(_) => break,
-            }
-        }
-        body.truncate(MAX_ERROR_BYTES);
-        Err(UpstreamError::Status(UpstreamFailure {
-            service: super::Service::Diadoc,
-            status: status.as_u16(),
-            error_code,
-            trace_id,
-            message: upstream_message(&body),
-        }))
+        let headers = headers.clone();
+        let body = read::error_body(response).await?;
+        Err(super::refusal(
+            super::Service::Diadoc,
+            status,
+            &headers,
+            &body,
+            &self.secrets(&sent),
+        ))
     }
 }
 

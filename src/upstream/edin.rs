@@ -20,8 +20,13 @@ use reqwest::multipart::Form;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::UpstreamFailure;
-use super::{UpstreamError, UpstreamReply, upstream_message};
+use super::read::{self, LOGIN_REPLY_CAP};
+use super::redact::Secrets;
+use super::{UpstreamError, UpstreamReply};
+
+/// The cap on an EDIN reply read whole (`read.rs`): EDIN's replies are lists and records of
+/// JSON, no document content (that is downloaded elsewhere); the default of every route.
+pub const EDIN_REPLY_CAP: usize = read::DEFAULT_REPLY_CAP;
 
 /// One EDIN call, as the route table describes it.
 #[derive(Debug)]
@@ -36,6 +41,8 @@ pub struct EdinRequest<'a> {
     pub body: Option<Bytes>,
     /// The caller's session id.
     pub sid: &'a SecretString,
+    /// The caller's `X-Request-Id`, sent on as `X-Request-Id`.
+    pub request_id: Option<&'a HeaderValue>,
 }
 
 /// An EDIN bdoc client: base URL over the shared reqwest client.
@@ -63,35 +70,48 @@ impl EdinClient {
         }
     }
 
-    /// Logs in with an e-mail and password; returns the session id.
+    /// A POST to `path`, with the request id when there is one.
+    fn post(&self, path: &str, request_id: Option<&HeaderValue>) -> reqwest::RequestBuilder {
+        let builder = self.http.post(format!("{}{path}", self.base));
+        match request_id {
+            Some(id) => builder.header(super::REQUEST_ID, id.clone()),
+            None => builder,
+        }
+    }
+
+    /// Logs in with an e-mail and password; returns the session id. Each step's reply is read
+    /// at most [`LOGIN_REPLY_CAP`] bytes.
     pub async fn login(
         &self,
         email: &str,
         password: &SecretString,
+        request_id: Option<&HeaderValue>,
     ) -> Result<SecretString, UpstreamError> {
         let first = self
-            .http
-            .post(format!("{}/bdoc/auth_uuid", self.base))
+            .post("/bdoc/auth_uuid", request_id)
             .multipart(Form::new().text("email", email.to_owned()))
             .send()
             .await?;
         let status = first.status();
-        let body = first.bytes().await?;
+        let secrets = Secrets::new([password.expose_secret()]);
         if !status.is_success() {
-            return Err(failure(status, &body));
+            let headers = first.headers().clone();
+            let body = read::error_body(first).await?;
+            return Err(failure(status, &headers, &body, &secrets));
         }
+        let body = read::capped(first, LOGIN_REPLY_CAP).await?;
         let step: AuthUuid = serde_json::from_slice(&body).map_err(|e| {
             UpstreamError::Unusable(format!("auth_uuid reply is not {{isCaptcha, token}}: {e}"))
         })?;
         if step.is_captcha {
             return Err(UpstreamError::EdinCaptchaRequired);
         }
+        let secrets = Secrets::new([password.expose_secret(), step.token.as_str()]);
         let second = self
-            .http
-            .post(format!("{}/bdoc/auth", self.base))
+            .post("/bdoc/auth", request_id)
             .multipart(
                 Form::new()
-                    .text("token", step.token)
+                    .text("token", step.token.clone())
                     .text("password", password.expose_secret().to_owned()),
             )
             .send()
@@ -103,16 +123,24 @@ impl EdinClient {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(sid_cookie);
-        let body = second.bytes().await?;
         match (status.as_u16(), sid) {
-            (200..=299, Some(sid)) => Ok(SecretString::from(sid)),
+            (200..=299, Some(sid)) => {
+                // The reply's body is not used, but it is read (bounded) to its end.
+                read::capped(second, LOGIN_REPLY_CAP).await?;
+                Ok(SecretString::from(sid))
+            }
             (200..=299, None) | (401 | 403, _) => Err(UpstreamError::EdinLoginRefused),
-            _ => Err(failure(status, &body)),
+            _ => {
+                let headers = second.headers().clone();
+                let body = read::error_body(second).await?;
+                Err(failure(status, &headers, &body, &secrets))
+            }
         }
     }
 
     /// Sends one call with the session cookie; returns the 2xx reply.
     pub async fn send(&self, req: EdinRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+        let sid = req.sid;
         let mut builder = self
             .http
             .request(req.method, format!("{}{}", self.base, req.path))
@@ -124,6 +152,9 @@ impl EdinClient {
             .map_err(|_| UpstreamError::EdinSessionRejected)?;
         cookie.set_sensitive(true);
         builder = builder.header(header::COOKIE, cookie);
+        if let Some(id) = req.request_id {
+            builder = builder.header(super::REQUEST_ID, id.clone());
+        }
         if let Some(body) = req.body {
             builder = builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -131,8 +162,8 @@ impl EdinClient {
         }
         let response = builder.send().await?;
         let status = response.status();
-        let body = response.bytes().await?;
         if status.is_success() {
+            let body = read::capped(response, EDIN_REPLY_CAP).await?;
             return Ok(UpstreamReply {
                 status,
                 retry_after: None,
@@ -141,21 +172,33 @@ impl EdinClient {
                 file: None,
             });
         }
+        // Decided by the status alone: the body of a rejected session is not read.
         if status == StatusCode::UNAUTHORIZED || status.is_redirection() {
             return Err(UpstreamError::EdinSessionRejected);
         }
-        Err(failure(status, &body))
+        let headers = response.headers().clone();
+        let body = read::error_body(response).await?;
+        Err(failure(
+            status,
+            &headers,
+            &body,
+            &Secrets::new([sid.expose_secret()]),
+        ))
     }
 }
 
-fn failure(status: StatusCode, body: &[u8]) -> UpstreamError {
-    UpstreamError::Status(UpstreamFailure {
-        service: super::Service::Edin,
-        status: status.as_u16(),
-        error_code: None,
-        trace_id: None,
-        message: upstream_message(body),
-    })
+/// EDIN's refusal, redacted; 429 and 503 + `Retry-After` as for Diadoc (`refusal`). EDIN sends
+/// no `X-Diadoc-ErrorCode` or trace id; whatever it sends under those names is dropped.
+fn failure(
+    status: StatusCode,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    secrets: &Secrets,
+) -> UpstreamError {
+    let mut headers = headers.clone();
+    headers.remove("x-diadoc-errorcode");
+    headers.remove("x-kontur-trace-id");
+    super::refusal(super::Service::Edin, status, &headers, body, secrets)
 }
 
 /// The value of a `SID` cookie in one `Set-Cookie` header (`SID=…; Path=/; HttpOnly`).

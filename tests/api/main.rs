@@ -11,6 +11,7 @@ mod edin_documented;
 mod edin_groups;
 mod errors;
 mod events;
+mod faults;
 mod files;
 mod messages;
 mod openapi;

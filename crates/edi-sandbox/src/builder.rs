@@ -70,10 +70,15 @@ impl SandboxBuilder {
     /// Answers the next `n` calls, whatever they are, with `status` and the plain-text `body`
     /// instead of handling them. They are still journaled, with that status. An invalid status
     /// code becomes 500.
-    pub fn fail_next(mut self, n: usize, status: u16, body: impl Into<String>) -> Self {
-        let body = body.into();
-        self.faults
-            .extend(std::iter::repeat_n(Fault { status, body }, n));
+    pub fn fail_next(self, n: usize, status: u16, body: impl Into<String>) -> Self {
+        self.inject(n, Fault::text(status, body))
+    }
+
+    /// Answers the next `n` calls, whatever they are, with `fault` (a status with headers, an
+    /// HTML page, garbage, a redirect, an oversize or cut-off body, a hang: [`Fault`]) instead
+    /// of handling them. They are still journaled, with the fault's status.
+    pub fn inject(mut self, n: usize, fault: Fault) -> Self {
+        self.faults.extend(std::iter::repeat_n(fault, n));
         self
     }
 

@@ -60,11 +60,22 @@ impl SandboxHandle {
     /// Answers the next `n` calls with `status` and the plain-text `body`; added after any
     /// faults still pending.
     pub fn fail_next(&self, n: usize, status: u16, body: impl Into<String>) {
-        let body = body.into();
+        self.inject(n, Fault::text(status, body));
+    }
+
+    /// Answers the next `n` calls with `fault` ([`Fault`]: a status with headers such as
+    /// `Retry-After`, an HTML page, garbage, a redirect, an oversize or cut-off body, a hang);
+    /// added after any faults still pending.
+    pub fn inject(&self, n: usize, fault: Fault) {
         self.shared
             .lock()
             .faults
-            .extend(std::iter::repeat_n(Fault { status, body }, n));
+            .extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Drops the faults not yet used.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
     }
 
     /// Latency added to every reply from now on (`Duration::ZERO` for none). For demos and

@@ -54,6 +54,8 @@
 //!   processes, document types and dictionaries (the demo rows in `seed/edin/demo.rs`); `seed/ids.rs` ids, .NET ticks and dates
 //!   (with jiff). `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
 //! * `builder.rs`, `handle.rs`, `state.rs` — [`SandboxBuilder`], [`SandboxHandle`], shared state.
+//! * `fault.rs` — [`Fault`]: injected answers of a broken upstream (status + headers such as
+//!   `Retry-After`, HTML pages, garbage, redirects, oversize and cut-off bodies, hangs).
 //!
 //! # Simulated methods
 //!
@@ -115,6 +117,7 @@ mod cms;
 pub use cms::detached_signature;
 mod diadoc;
 mod edin;
+mod fault;
 mod gate;
 mod handle;
 mod journal;
@@ -128,6 +131,7 @@ pub mod seed;
 
 pub use builder::SandboxBuilder;
 pub use diadoc::files::{LARGE_ENTITY_BYTES, LargeEntity, generated, has_print_form, zip};
+pub use fault::Fault;
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::JournalEntry;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use bytes::Bytes;
 
@@ -93,27 +93,35 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         body,
         form,
     };
-    let refusal = match fault {
-        Some(Fault { status, body }) => Some(Refusal::Injected(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            body,
-        )),
+    let refusal = match &fault {
+        Some(f) => f
+            .text_body()
+            .map(|text| Refusal::Injected(f.status_code(), text.to_owned())),
         None if too_large => Some(Refusal::bad_request("The request body is too large")),
         None => None,
     };
     let is_edin = call.path.starts_with(EDIN_PREFIX);
-    let mut response = match refusal {
-        Some(r) if is_edin => edin::render(Err(r)),
-        Some(r) => render(Err(r)),
-        None if is_edin => edin::render(edin::dispatch(&shared, &call)),
-        None => render(diadoc::dispatch(&shared, &call)),
+    let mut response = match (refusal, &fault) {
+        (Some(r), _) if is_edin => edin::render(Err(r)),
+        (Some(r), _) => render(Err(r)),
+        // A fault that is not plain text answers as it is (`fault.rs`).
+        (None, Some(f)) => f.render(),
+        (None, None) if is_edin => edin::render(edin::dispatch(&shared, &call)),
+        (None, None) => render(diadoc::dispatch(&shared, &call)),
     };
+    if let Some(f) = &fault {
+        f.add_headers(&mut response);
+    }
     tracing::debug!(
         method = %call.method,
         path = %call.path,
         status = response.status().as_u16(),
         "edi-sandbox answered"
     );
+    if fault.as_ref().is_some_and(Fault::hangs) {
+        // The call stays journaled with status 0; the client gives up, which drops this.
+        return std::future::pending().await;
+    }
     shared
         .lock()
         .journal

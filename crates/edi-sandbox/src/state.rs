@@ -53,12 +53,8 @@ pub(crate) struct Settings {
     pub large_entity_bytes: u64,
 }
 
-/// A fault injected with `fail_next`: the status and plain-text body of the answer.
-#[derive(Debug, Clone)]
-pub(crate) struct Fault {
-    pub status: u16,
-    pub body: String,
-}
+/// A fault injected with `inject` or `fail_next` (`fault.rs`).
+pub(crate) use crate::fault::Fault;
 
 /// Everything that changes while the sandbox runs.
 #[derive(Debug, Default)]

@@ -353,3 +353,37 @@ fn a_from_path_field_that_is_not_a_string_or_not_fed_by_the_path() {
         assert_fault(&broken, needle);
     }
 }
+
+#[test]
+fn a_reply_cap_that_is_zero_or_too_small_for_content_or_too_large_for_a_login() {
+    use crate::upstream::read::{CONTENT_REPLY_CAP, DEFAULT_REPLY_CAP};
+    let call = diadoc_call(&diadoc::LIST_DOCUMENTS);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply_cap: 0,
+            ..*call
+        }),
+        ..diadoc::LIST_DOCUMENTS
+    };
+    assert_fault(&broken, "reply cap 0 is not within");
+
+    let call = diadoc_call(&diadoc::GET_DOCUMENT);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply_cap: DEFAULT_REPLY_CAP,
+            ..*call
+        }),
+        ..diadoc::GET_DOCUMENT
+    };
+    assert_fault(&broken, "GetDocument's reply carries document content");
+
+    let call = diadoc_call(&diadoc::CREATE_SESSION);
+    let broken = Route {
+        upstream: Call::Diadoc(DiadocCall {
+            reply_cap: CONTENT_REPLY_CAP,
+            ..*call
+        }),
+        ..diadoc::CREATE_SESSION
+    };
+    assert_fault(&broken, "a token reply's cap must be at most");
+}

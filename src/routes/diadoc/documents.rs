@@ -8,6 +8,7 @@ use super::{
     AFTER, BOX_ID, COUNT, DOCUMENT_ID, DOCUMENT_NUMBER, FILTER_CATEGORY, FROM_DOCUMENT_DATE,
     MESSAGE_ID, TIMESTAMP_FROM, TIMESTAMP_TO, TO_DOCUMENT_DATE,
 };
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// Lists documents of a box that match a filter (content not included).
@@ -107,6 +108,11 @@ pub const BATCH_GET_DOCFLOWS: Route = Route {
                 max_items: Some((&["Requests"], 100)),
                 ..ProtoBody::new(names::GET_DOCFLOW_BATCH_REQUEST)
             }),
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
+
             // lifecycle.md §1.2: V3 goes after 3 Apr 2027; §1.4: V5 takes the same request and
             // answers `GetDocflowBatchResponseV5` (titles, amendment requests, revocation).
             ..DiadocCall::new(

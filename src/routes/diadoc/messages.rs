@@ -5,6 +5,7 @@ use super::super::{
     Verb,
 };
 use super::{BOX_ID, DOCUMENT_ID, MESSAGE_ID};
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// The box in the path of a write whose upstream takes it in the body (api.md, PostMessage and
@@ -92,11 +93,17 @@ pub const GET_MESSAGE: Route = Route {
         // api.md, GetMessage; lifecycle.md §1.4: V6 is current (V4/V5 on the removal list),
         // `GET /V6/GetMessage?boxId&messageId&entityId&originalSignature&injectEntityContent`,
         // `originalSignature` a bare flag, 404 also when deleted, 409 type not supported.
-        Call::Diadoc(DiadocCall::new(
-            Verb::Get,
-            "/V6/GetMessage",
-            DiadocReply::Message(names::MESSAGE),
-        )),
+        Call::Diadoc(DiadocCall {
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
+            ..DiadocCall::new(
+                Verb::Get,
+                "/V6/GetMessage",
+                DiadocReply::Message(names::MESSAGE),
+            )
+        }),
     )
 };
 
@@ -122,11 +129,17 @@ pub const GET_DOCUMENT: Route = Route {
         "/v1/diadoc/boxes/{boxId}/messages/{messageId}/documents/{documentId}",
         // api.md, GetDocument: `GET /V3/GetDocument?boxId&messageId&entityId&injectEntityContent`
         // (default true), reply Documents.Document; 404 no such message or entity.
-        Call::Diadoc(DiadocCall::new(
-            Verb::Get,
-            "/V3/GetDocument",
-            DiadocReply::Message(names::DOCUMENT),
-        )),
+        Call::Diadoc(DiadocCall {
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
+            ..DiadocCall::new(
+                Verb::Get,
+                "/V3/GetDocument",
+                DiadocReply::Message(names::DOCUMENT),
+            )
+        }),
     )
 };
 
@@ -160,6 +173,10 @@ pub const POST_MESSAGE: Route = Route {
                 from_path: &[("FromBoxId", &BOX_IN_BODY)],
                 ..ProtoBody::new(names::MESSAGE_TO_POST)
             }),
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the posted
+            // message carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
             ..DiadocCall::new(
                 Verb::Post,
                 "/V3/PostMessage",
@@ -195,6 +212,10 @@ pub const TRANSFORM_TEMPLATE: Route = Route {
                 from_path: &[("BoxId", &BOX_IN_BODY), ("TemplateId", &TEMPLATE_ID)],
                 ..ProtoBody::new(names::TEMPLATE_TRANSFORMATION_TO_POST)
             }),
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
             ..DiadocCall::new(
                 Verb::Post,
                 "/TransformTemplateToMessage",

@@ -1,6 +1,7 @@
 //! Diadoc login and the caller's organizations.
 
 use super::super::{Auth, Call, DiadocCall, DiadocReply, ProtoBody, Route, Verb};
+use crate::upstream::read::LOGIN_REPLY_CAP;
 use edi_proto::names;
 
 /// Exchanges a Diadoc login and password for a Diadoc token.
@@ -20,6 +21,8 @@ pub const CREATE_SESSION: Route = Route {
         Call::Diadoc(DiadocCall {
             fixed_query: &[("type", "password")],
             body: Some(ProtoBody::new(names::LOGIN_PASSWORD)),
+            // A token is a short text: a login's reply is read at most 64 KiB.
+            reply_cap: LOGIN_REPLY_CAP,
             ..DiadocCall::new(Verb::Post, "/V3/Authenticate", DiadocReply::Token)
         }),
     )

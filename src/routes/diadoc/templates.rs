@@ -1,6 +1,7 @@
 //! Diadoc templates.
 
 use super::super::{Call, DiadocCall, DiadocReply, Polling, ProtoBody, Route, Verb};
+use crate::upstream::read::CONTENT_REPLY_CAP;
 use edi_proto::names;
 
 /// Sends a template: prefilled documents a counteragent can later turn into real ones.
@@ -24,6 +25,10 @@ pub const CREATE_TEMPLATE: Route = Route {
         // operationId.
         Call::Diadoc(DiadocCall {
             body: Some(ProtoBody::new(names::TEMPLATE_TO_POST)),
+            // api.md, "Rate limits and size limits": "The total content in GetDocflows,
+            // GetMessage, GetTemplate and GetDocument is capped at 1048576 bytes"; the reply
+            // carries document content, so the larger cap (`upstream/read.rs`).
+            reply_cap: CONTENT_REPLY_CAP,
             ..DiadocCall::new(
                 Verb::Post,
                 "/PostTemplate",

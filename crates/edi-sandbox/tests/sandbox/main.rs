@@ -9,6 +9,7 @@ mod docflows;
 mod documents;
 mod edin;
 mod events;
+mod faults;
 mod files;
 mod helpers;
 mod messages;
