@@ -47,6 +47,7 @@ pub mod config;
 pub mod demo;
 mod dispatch;
 mod download;
+mod edge;
 mod edin_codec;
 mod error;
 mod events;
@@ -61,6 +62,7 @@ mod reply;
 mod routes;
 mod rules;
 mod sunset;
+mod throttle;
 pub mod telemetry;
 mod upstream;
 

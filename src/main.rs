@@ -26,6 +26,9 @@ enum Command {
         /// Address for the gateway.
         #[arg(long, env = "EDI_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Browser origins allowed to call the demo (CORS), as for `serve`.
+        #[arg(long, env = "EDI_GATEWAY_CORS_ORIGINS", default_value = "")]
+        cors_origins: String,
     },
     /// Run only the sandbox: a local simulator of the upstream APIs.
     #[cfg(feature = "sandbox")]
@@ -55,7 +58,10 @@ async fn main() -> anyhow::Result<()> {
             app::serve(listener, state, app::shutdown_signal()).await?;
         }
         #[cfg(feature = "sandbox")]
-        Command::Demo { listen } => demo::run(listen).await?,
+        Command::Demo {
+            listen,
+            cors_origins,
+        } => demo::run(listen, cors_origins).await?,
         #[cfg(feature = "sandbox")]
         Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
         Command::Openapi => {}
