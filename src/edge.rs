@@ -124,7 +124,10 @@ impl AllowedOrigins {
 
 impl OriginRule {
     fn parse(entry: &str) -> Result<Self, &'static str> {
-        let entry = entry.strip_suffix('/').unwrap_or(entry).to_ascii_lowercase();
+        let entry = entry
+            .strip_suffix('/')
+            .unwrap_or(entry)
+            .to_ascii_lowercase();
         let (scheme, rest) = entry
             .split_once("://")
             .ok_or("must be scheme://host[:port], e.g. https://app.example.com")?;
@@ -139,7 +142,9 @@ impl OriginRule {
         if let Some(suffix) = host.strip_prefix('*') {
             // One wildcard, as the whole first label, over a domain of at least two labels
             // (`*.com` would allow a whole top-level domain).
-            let domain = suffix.strip_prefix('.').ok_or("`*` must be a whole label: *.example.com")?;
+            let domain = suffix
+                .strip_prefix('.')
+                .ok_or("`*` must be a whole label: *.example.com")?;
             if !is_hostname(domain) || !domain.contains('.') {
                 return Err("`*.` must be followed by a domain of at least two labels");
             }
@@ -343,7 +348,11 @@ impl Policy {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/html"));
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("text/html")
+            });
         let headers = response.headers_mut();
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -496,7 +505,10 @@ mod tests {
         assert!(!allows(list, "https://app.example.com.evil.net"));
         assert!(!allows(list, "null"));
         // The default port is left out of both.
-        assert!(allows("https://app.example.com:443", "https://app.example.com"));
+        assert!(allows(
+            "https://app.example.com:443",
+            "https://app.example.com"
+        ));
     }
 
     #[test]
@@ -513,7 +525,10 @@ mod tests {
         assert!(!allows(list, "https://app.example.com:8443"));
         assert!(!allows(list, "https://.example.com"));
         assert!(!allows(list, "https://-x.example.com"));
-        assert!(allows("https://*.example.com:8443", "https://app.example.com:8443"));
+        assert!(allows(
+            "https://*.example.com:8443",
+            "https://app.example.com:8443"
+        ));
     }
 
     #[test]

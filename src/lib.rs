@@ -62,8 +62,8 @@ mod reply;
 mod routes;
 mod rules;
 mod sunset;
-mod throttle;
 pub mod telemetry;
+mod throttle;
 mod upstream;
 
 pub use app::{AppState, build_router, serve};
