@@ -29,7 +29,7 @@ async function run(name, url, done) {
     result = { pass: false, error: String(e) };
     lines.push(`[driver] ${e}`);
   }
-  await page.screenshot({ path: `${out}/${name}.png`, fullPage: true }).catch((e) => lines.push(`[driver] screenshot: ${e}`));
+  await page.screenshot({ path: `${out}/${name}.png`, fullPage: name !== 'docs' }).catch((e) => lines.push(`[driver] screenshot: ${e}`));
   writeFileSync(`${out}/${name}-console.log`, lines.join('\n') + '\n');
   await context.close();
   console.log(`${result.pass ? 'PASS' : 'FAIL'} ${name}${result.error ? `: ${result.error}` : ''}`);
