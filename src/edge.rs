@@ -187,8 +187,7 @@ impl OriginRule {
                 if origin_port != *port {
                     return false;
                 }
-                host.strip_suffix(suffix.as_str())
-                    .is_some_and(|label| is_label(label))
+                host.strip_suffix(suffix.as_str()).is_some_and(is_label)
             }
         }
     }

@@ -17,6 +17,8 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up: the size of `Serve(Config)` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the gateway against the configured upstreams.
     Serve(Config),
