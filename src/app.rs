@@ -57,6 +57,10 @@ pub struct App {
     /// Set when shutdown starts: held long requests answer 202 at once, event streams end
     /// (`server.rs`).
     pub(crate) drain: crate::server::Drain,
+    /// CORS and security headers (`edge.rs`), built from the configuration.
+    pub(crate) edge: crate::edge::EdgeLayer,
+    /// Login attempts per login name and per client address (`throttle.rs`).
+    pub(crate) throttle: crate::throttle::Throttle,
 }
 
 impl std::ops::Deref for AppState {
@@ -82,7 +86,11 @@ impl AppState {
             config.cache_ttl(),
             config.cache_max_mb.saturating_mul(1024 * 1024),
         );
+        let edge = crate::edge::EdgeLayer::new(&config).map_err(anyhow::Error::msg)?;
+        let throttle = crate::throttle::Throttle::new(&config);
         Ok(Self(Arc::new(App {
+            edge,
+            throttle,
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
             edin,
@@ -167,6 +175,7 @@ pub fn build_router(state: AppState) -> Router {
         router = router.route(path, methods);
     }
     let request_id = HeaderName::from_static("x-request-id");
+    let edge = state.edge.clone();
     router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -174,6 +183,9 @@ pub fn build_router(state: AppState) -> Router {
         // Innermost: a panic in a handler becomes a 500 problem (logged by the trace layer),
         // not a dropped connection.
         .layer(CatchPanicLayer::custom(panic_response))
+        // CORS (a refused preflight never reaches a route) and the security headers of every
+        // answer, the 500 of a panic included (`edge.rs`).
+        .layer(edge)
         .layer(crate::telemetry::trace_layer())
         // Marked before the trace layer sees the request, so tokens never reach a log line.
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -182,6 +194,9 @@ pub fn build_router(state: AppState) -> Router {
         ]))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: a caller's X-Request-Id that is long or not plain is dropped, so the layer
+        // above makes a UUID instead (`edge.rs`).
+        .layer(crate::edge::RequestIdGuardLayer)
 }
 
 /// The answer to a request whose handler panicked: a 500 problem with no detail (the panic

@@ -122,6 +122,41 @@ pub struct Config {
     /// answer 202 at once.
     #[arg(long = "drain-secs", env = "EDI_GATEWAY_DRAIN_SECS", default_value = "20", value_parser = parse_secs)]
     pub drain: Duration,
+
+    /// Browser origins allowed to call the gateway (CORS), comma-separated: exact origins
+    /// (`https://app.example.com`, `http://localhost:3000`) or one-level wildcard subdomains
+    /// (`https://*.example.com`). Empty: CORS off (every preflight is refused with 403).
+    #[arg(long, env = "EDI_GATEWAY_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: String,
+
+    /// How long a browser may cache a preflight's answer, in seconds.
+    #[arg(long, env = "EDI_GATEWAY_CORS_MAX_AGE_SECS", default_value_t = 600)]
+    pub cors_max_age_secs: u64,
+
+    /// `Strict-Transport-Security: max-age=N` on every answer, for operators serving the
+    /// gateway behind TLS. Unset: no HSTS header.
+    #[arg(long, env = "EDI_GATEWAY_HSTS_MAX_AGE_SECS")]
+    pub hsts_max_age_secs: Option<u64>,
+
+    /// Login attempts per login name (Diadoc login, EDIN e-mail, case-folded) per minute, on
+    /// the session routes, before any upstream call; past it 429. 0 turns this throttle off.
+    #[arg(long, env = "EDI_GATEWAY_LOGIN_PER_MINUTE", default_value_t = 5)]
+    pub login_per_minute: u32,
+
+    /// Login attempts per client address (an IPv6 address by its /64) per minute, both session
+    /// routes together; past it 429. 0 turns this throttle off.
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_LOGIN_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 30
+    )]
+    pub login_per_address_per_minute: u32,
+
+    /// Take the client's address for the login throttle from `X-Forwarded-For` (its last
+    /// entry: the address the nearest proxy saw) instead of the connection's peer. Only behind
+    /// a proxy that sets the header.
+    #[arg(long, env = "EDI_GATEWAY_TRUST_FORWARDED", default_value_t = false)]
+    pub trust_forwarded: bool,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -165,6 +200,12 @@ impl Config {
             keepalive_idle: Duration::from_secs(60),
             max_connections: 10_000,
             drain: Duration::from_secs(20),
+            cors_origins: String::new(),
+            cors_max_age_secs: 600,
+            hsts_max_age_secs: None,
+            login_per_minute: 5,
+            login_per_address_per_minute: 30,
+            trust_forwarded: false,
         }
     }
 
@@ -216,6 +257,8 @@ impl Config {
         if self.max_connections == 0 || self.max_connections > 1_000_000 {
             return Err("EDI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000".into());
         }
+        crate::edge::AllowedOrigins::parse(&self.cors_origins)
+            .map_err(|e| format!("EDI_GATEWAY_CORS_ORIGINS: {e}"))?;
         Ok(())
     }
 

@@ -12,7 +12,8 @@ use crate::config::Config;
 use crate::routes::{Route, diadoc, edin};
 
 /// Runs the gateway against a fresh sandbox until Ctrl-C.
-pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
+/// `cors_origins`: the browser origins allowed to call it (`EDI_GATEWAY_CORS_ORIGINS`).
+pub async fn run(listen: SocketAddr, cors_origins: String) -> anyhow::Result<()> {
     // Long requests should be visible to someone trying them: a protocol is ready after two
     // "not ready" answers, a template after one, each with `Retry-After: 1`.
     let sandbox = Sandbox::builder()
@@ -23,6 +24,7 @@ pub async fn run(listen: SocketAddr) -> anyhow::Result<()> {
         .await?;
     let config = Config {
         listen,
+        cors_origins,
         ..Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY))
     };
     let listener = TcpListener::bind(listen).await.map_err(|e| {

@@ -175,6 +175,8 @@ async fn prepare(
         }
         None => Payload::Empty,
     };
+    // A login's attempts are counted here, read and checked, before anything goes upstream.
+    crate::throttle::admit(state, route, &parts, &payload).await?;
     let exchange = Exchange {
         route,
         args,
@@ -228,6 +230,12 @@ async fn handle(
         state.cache.invalidate_for(&exchange).await;
     }
     let mut response = respond(&rendered);
+    if crate::throttle::is_login(route) {
+        // A session token: no cache, shared or private, may keep it.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if route.cache == CachePolicy::PerCaller {
         let headers = response.headers_mut();
         headers.insert("x-cache", HeaderValue::from_static(cache_status.as_str()));

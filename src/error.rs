@@ -66,6 +66,19 @@ pub enum ApiError {
     /// too long) or 431 (head too large); rewritten as a problem by `server.rs`.
     #[error("request head rejected ({0})")]
     HeadRejected(StatusCode),
+    /// A CORS preflight from an origin the operator has not allowed (`EDI_GATEWAY_CORS_ORIGINS`;
+    /// `edge.rs`).
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    /// Too many login attempts (`throttle.rs`): what was throttled (`"address"`, `"login"`) and
+    /// the seconds until the next attempt is let through.
+    #[error("too many login attempts per {what}")]
+    TooManyLogins {
+        /// What was throttled: the client's address or the login name.
+        what: &'static str,
+        /// Seconds until an attempt is let through again (`Retry-After`).
+        retry_after: u64,
+    },
 
     // === upstream answered with an error ===
     /// The upstream refused the call; its status decides ours (see [`UpstreamFailure::status`]).
@@ -130,6 +143,8 @@ impl ApiError {
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::HeadRejected(status) => *status,
+            Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Self::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
@@ -210,6 +225,21 @@ impl ApiError {
                         .to_owned(),
                 ),
             },
+            Self::OriginNotAllowed => (
+                "origin-not-allowed",
+                "Origin not allowed",
+                "Origin: this origin may not call the gateway from a browser (the operator's \
+                 EDI_GATEWAY_CORS_ORIGINS)"
+                    .to_owned(),
+            ),
+            Self::TooManyLogins { what, retry_after } => (
+                "too-many-requests",
+                "Too many requests",
+                format!(
+                    "too many login attempts for this {what}; try again in {retry_after} \
+                     seconds (Retry-After)"
+                ),
+            ),
             Self::Upstream(f) => (
                 "upstream-error",
                 "The upstream refused the request",
@@ -268,6 +298,14 @@ impl ApiError {
         }
     }
 }
+
+/// The one entry of an [`ApiError::OriginNotAllowed`] problem's `errors`: the header at fault.
+static ORIGIN_PROBLEM: std::sync::LazyLock<[FieldProblem; 1]> = std::sync::LazyLock::new(|| {
+    [problem(
+        "Origin",
+        "not one of the origins the operator allows (EDI_GATEWAY_CORS_ORIGINS)",
+    )]
+});
 
 /// Builds one [`FieldProblem`] of kind `InvalidFormat`, the usual parameter complaint.
 pub fn problem(field: impl Into<String>, detail: impl Into<String>) -> FieldProblem {
@@ -340,6 +378,11 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
+        if let Self::TooManyLogins { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
         response
             .extensions_mut()
             .insert(LoggedError(std::sync::Arc::new(self.to_string())));
@@ -357,6 +400,7 @@ impl ApiError {
             detail,
             errors: match self {
                 Self::Invalid(p) => Some(p),
+                Self::OriginNotAllowed => Some(ORIGIN_PROBLEM.as_slice()),
                 _ => None,
             },
             upstream: match self {

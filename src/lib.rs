@@ -49,6 +49,7 @@ pub mod config;
 pub mod demo;
 mod dispatch;
 mod download;
+mod edge;
 mod edin_codec;
 mod error;
 mod events;
@@ -65,6 +66,7 @@ mod rules;
 mod server;
 mod sunset;
 pub mod telemetry;
+mod throttle;
 mod upstream;
 
 pub use app::{AppState, build_router, serve};

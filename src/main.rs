@@ -17,6 +17,8 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up: the size of `Serve(Config)` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the gateway against the configured upstreams.
     Serve(Box<Config>),
@@ -26,6 +28,9 @@ enum Command {
         /// Address for the gateway.
         #[arg(long, env = "EDI_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// Browser origins allowed to call the demo (CORS), as for `serve`.
+        #[arg(long, env = "EDI_GATEWAY_CORS_ORIGINS", default_value = "")]
+        cors_origins: String,
     },
     /// Run only the sandbox: a local simulator of the upstream APIs.
     #[cfg(feature = "sandbox")]
@@ -59,7 +64,10 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(0);
         }
         #[cfg(feature = "sandbox")]
-        Command::Demo { listen } => demo::run(listen).await?,
+        Command::Demo {
+            listen,
+            cors_origins,
+        } => demo::run(listen, cors_origins).await?,
         #[cfg(feature = "sandbox")]
         Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
         Command::Openapi => {}

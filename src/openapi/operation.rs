@@ -443,6 +443,16 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
         out.push(("415", "The body is not `application/json`."));
     }
     out.push(("429", "The upstream's rate limit."));
+    if crate::throttle::is_login(route) {
+        // Replaces the line above (the later entry of a status wins).
+        out.push((
+            "429",
+            "Too many login attempts from this address or for this login (the gateway's login \
+             throttle, `EDI_GATEWAY_LOGIN_PER_MINUTE` and \
+             `EDI_GATEWAY_LOGIN_PER_ADDRESS_PER_MINUTE`), or the upstream's rate limit; retry \
+             after `Retry-After` seconds.",
+        ));
+    }
     out.push(("500", "A defect in the gateway (no detail is given)."));
     if route.auth == Auth::DeveloperKey {
         out.push(("501", "The gateway has no Diadoc developer key configured."));

@@ -6,6 +6,7 @@ mod account;
 mod counteragents;
 mod docflows;
 mod documents;
+mod edge;
 mod edin;
 mod edin_documented;
 mod edin_groups;
