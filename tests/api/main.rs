@@ -12,6 +12,7 @@ mod edin_groups;
 mod errors;
 mod events;
 mod files;
+mod input;
 mod messages;
 mod openapi;
 mod partners;

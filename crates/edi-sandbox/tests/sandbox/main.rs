@@ -11,6 +11,7 @@ mod edin;
 mod events;
 mod files;
 mod helpers;
+mod journal;
 mod messages;
 mod organizations;
 mod partners;
