@@ -231,7 +231,14 @@ async fn a_query_or_path_that_is_not_utf8_is_a_400_naming_it() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(problem_fields(&problem(r).await), ["documentNumber"]);
+    let p = problem(r).await;
+    assert_eq!(problem_fields(&p), ["documentNumber"]);
+    assert!(
+        p["errors"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("UTF-8")),
+        "{p}"
+    );
     let r = app
         .get(
             "/v1/diadoc/boxes/%ff/documents?filterCategory=Any.Inbound",
@@ -239,7 +246,14 @@ async fn a_query_or_path_that_is_not_utf8_is_a_400_naming_it() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(problem_fields(&problem(r).await), ["boxId"]);
+    let p = problem(r).await;
+    assert_eq!(problem_fields(&p), ["boxId"]);
+    assert!(
+        p["errors"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("UTF-8")),
+        "{p}"
+    );
     assert!(
         app.sandbox.journal().is_empty(),
         "{:?}",
