@@ -88,7 +88,14 @@ pub fn validate(
     // problem naming it, never decoded lossily and sent on.
     let (query, mut problems, undecodable) = decode_query(raw_query.unwrap_or_default());
 
+    // One problem per unknown name, at most `MAX_PROBLEMS` (a query of thousands of `a&a&…`
+    // would otherwise cost a problem, with the list of known names, each).
+    let mut more = 0usize;
     for (name, _) in &query {
+        if problems.len() >= edi_transcode::MAX_PROBLEMS {
+            more += 1;
+            continue;
+        }
         let known = route
             .params
             .iter()
@@ -155,6 +162,19 @@ pub fn validate(
                 format!("cannot be combined with `{}`", b.name),
             ));
         }
+    }
+    if problems.len() > edi_transcode::MAX_PROBLEMS {
+        more += problems.len() - edi_transcode::MAX_PROBLEMS;
+        problems.truncate(edi_transcode::MAX_PROBLEMS);
+    }
+    if more > 0 {
+        problems.push(problem(
+            "",
+            format!(
+                "and {more} more problems, not listed (at most {} are)",
+                edi_transcode::MAX_PROBLEMS
+            ),
+        ));
     }
     if problems.is_empty() {
         Ok(args)

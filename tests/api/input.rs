@@ -282,3 +282,57 @@ async fn from_document_date_2024_02_30_is_a_400_and_nothing_reaches_the_upstream
     assert_eq!(problem_fields(&p), ["fromDocumentDate"]);
     assert!(app.sandbox.journal().is_empty());
 }
+
+/// One body or query can hold thousands of mistakes: the problem lists at most 100, then says how
+/// many more (99,990 empty metadata objects cost ~200,000 problems and 85 MB before).
+#[tokio::test]
+async fn at_most_100_problems_are_listed_then_how_many_more() {
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let box_id = app.sandbox.seed().first_box_id_guid().to_owned();
+    app.sandbox.clear_journal();
+    let body = format!(
+        r#"{{"toBoxId": "x", "documentAttachments": [{{"metadata": [{}{{}}]}}]}}"#,
+        "{},".repeat(5_000)
+    );
+    let r = post_raw_with(
+        &app,
+        &token,
+        &format!("/v1/diadoc/boxes/{box_id}/messages"),
+        body,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let p = problem(r).await;
+    let errors = p["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 101, "{}", errors.len());
+    assert!(
+        errors[100]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("more problems")),
+        "{}",
+        errors[100]
+    );
+    let query = (0..300)
+        .map(|i| format!("x{i}=1"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = app
+        .get(
+            &format!("/v1/diadoc/boxes/{box_id}/documents?filterCategory=Any.Inbound&{query}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let p = problem(r).await;
+    let errors = p["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 101);
+    assert!(
+        errors[100]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("200 more")),
+        "{}",
+        errors[100]
+    );
+    assert!(app.sandbox.journal().is_empty());
+}
