@@ -28,6 +28,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = edi_sandbox::Sandbox::builder()
         .protocol_polls(ready_after)
         .retry_after_secs(1)
+        // The poll count below is read from the journal: keep every entry of the run.
+        .journal_capacity(1_000_000)
         .spawn()
         .await?;
     let gateway_bin = std::env::var("EDI_GATEWAY_BIN").unwrap_or_else(|_| {

@@ -20,6 +20,8 @@ pub async fn run(listen: SocketAddr, cors_origins: String) -> anyhow::Result<()>
         .protocol_polls(2)
         .template_polls(1)
         .retry_after_secs(1)
+        // Nobody reads the demo's journal: keep none (unbounded, a million requests held 1.4 GB).
+        .journal_capacity(0)
         .spawn()
         .await?;
     let config = Config {
@@ -64,6 +66,8 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
         );
     }
     Sandbox::builder()
+        // Nobody can read this journal over HTTP: keep none.
+        .journal_capacity(0)
         .serve(listener, shutdown_signal())
         .await?;
     Ok(())

@@ -35,10 +35,6 @@ use crate::upstream::diadoc::DiadocRequest;
 use crate::upstream::edin::EdinRequest;
 use crate::upstream::{UpstreamError, UpstreamReply};
 
-/// Largest request body accepted (a docflow batch is a few KB; templates carry documents).
-/// Larger ones get 413 before a byte is parsed.
-pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-
 /// Serves `route` for one request.
 pub(crate) async fn dispatch(state: AppState, route: &'static Route, request: Request) -> Response {
     match handle(&state, route, request).await {
@@ -155,6 +151,12 @@ async fn prepare(
                 .iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
+            Err(axum::extract::rejection::RawPathParamsRejection::InvalidUtf8InPathParam(_)) => {
+                return Err(ApiError::Invalid(params::undecodable_path(
+                    route,
+                    parts.uri.path(),
+                )));
+            }
             Err(_) => Vec::new(),
         };
         params::validate(route, &captures, parts.uri.query())?
@@ -170,7 +172,7 @@ async fn prepare(
                 Call::Diadoc(call) => call.text_limits,
                 Call::Edin(_) | Call::EdinLogin => &[],
             };
-            let head = (&parts.headers, limits);
+            let head = (&parts.headers, limits, route.body_limit);
             read_body(state, kind, &args, &mut query, head, body).await?
         }
         None => Payload::Empty,
@@ -371,7 +373,7 @@ async fn read_body(
     kind: BodyKind,
     args: &Args,
     query: &mut Vec<(&'static str, String)>,
-    (headers, limits): (&HeaderMap, &[(&str, usize)]),
+    (headers, limits, body_limit): (&HeaderMap, &[(&str, usize)], usize),
     body: AxumBody,
 ) -> Result<Payload, ApiError> {
     let is_json = headers
@@ -386,7 +388,7 @@ async fn read_body(
     if !is_json {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let bytes = read_bounded(headers, body).await?;
+    let bytes = read_bounded(headers, body, body_limit).await?;
     match kind {
         BodyKind::Json(json) => match json.carrier {
             Carrier::Body => Ok(Payload::Bytes(Bytes::from((json.read)(&bytes, args)?))),
@@ -406,25 +408,28 @@ async fn read_body(
     }
 }
 
-/// The whole body, at most [`MAX_BODY_BYTES`]: a `Content-Length` above it is refused before a
-/// byte is read, and a body that grows past it is refused as soon as it does (413 either way).
-async fn read_bounded(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiError> {
+/// The whole body, at most `limit` bytes (the route's [`Route::body_limit`]): a
+/// `Content-Length` above it is refused before a byte is read, and a body that grows past it
+/// (chunked, or longer than declared) is refused as soon as it does (413 naming the limit).
+async fn read_bounded(
+    headers: &HeaderMap,
+    body: AxumBody,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|e| {
-            if e.into_inner().is::<http_body_util::LengthLimitError>() {
-                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-            } else {
-                ApiError::field("", "the body could not be read to its end")
-            }
-        })
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if e.into_inner().is::<http_body_util::LengthLimitError>() {
+            ApiError::PayloadTooLarge(limit)
+        } else {
+            ApiError::field("", "the body could not be read to its end")
+        }
+    })
 }
 
 /// A Diadoc body: JSON, the route's item cap, text limits and fields from the path
@@ -436,15 +441,11 @@ fn to_proto(
     bytes: &[u8],
     args: &Args,
 ) -> Result<Bytes, ApiError> {
-    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::Invalid(vec![edi_transcode::FieldProblem {
-            field: String::new(),
-            code: edi_transcode::ProblemCode::InvalidJson,
-            detail: format!("the body is not valid JSON: {e}"),
-            allowed: None,
-        }])
-    })?;
-    crate::path_fields::check_cap(&value, &spec)?;
+    // The item cap and the value budget first, without building anything (`body_scan.rs`).
+    let counts = crate::body_scan::scan(bytes, &spec)?;
+    crate::path_fields::check_cap(&counts.items, &spec)?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| crate::body_scan::invalid_json(&e))?;
     for &(field, max) in limits {
         let camel = edi_transcode::json_name(field);
         let text = value

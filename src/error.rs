@@ -179,7 +179,8 @@ impl ApiError {
             Self::UnsupportedMediaType => (
                 "unsupported-media-type",
                 "Unsupported media type",
-                "send the body as application/json".to_owned(),
+                "send the body as application/json: the Content-Type header must name it (or a +json type)"
+                    .to_owned(),
             ),
             Self::NotFound => ("not-found", "Not found", "no such route".to_owned()),
             Self::MethodNotAllowed => (

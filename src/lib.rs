@@ -42,6 +42,7 @@
 
 pub mod app;
 mod auth;
+mod body_scan;
 mod boxes;
 mod cache;
 pub mod config;
@@ -54,6 +55,8 @@ mod edin_codec;
 mod error;
 mod events;
 mod exchange;
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 pub mod openapi;
 mod params;

@@ -83,17 +83,19 @@ pub fn validate(
     path: &[(String, String)],
     raw_query: Option<&str>,
 ) -> Result<Args, ApiError> {
-    let mut problems = Vec::new();
     let mut args = Args::default();
-    let query: Vec<(String, String)> = raw_query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // Decoded strictly: a name or value that is not UTF-8 once percent-decoded (`%ff`) is a
+    // problem naming it, never decoded lossily and sent on.
+    let (query, mut problems, undecodable) = decode_query(raw_query.unwrap_or_default());
 
+    // One problem per unknown name, at most `MAX_PROBLEMS` (a query of thousands of `a&a&…`
+    // would otherwise cost a problem, with the list of known names, each).
+    let mut more = 0usize;
     for (name, _) in &query {
+        if problems.len() >= edi_transcode::MAX_PROBLEMS {
+            more += 1;
+            continue;
+        }
         let known = route
             .params
             .iter()
@@ -116,6 +118,10 @@ pub fn validate(
     }
 
     for param in route.params {
+        if param.location == In::Query && undecodable.iter().any(|n| n == param.name) {
+            // Already named as undecodable.
+            continue;
+        }
         let mut sent = match param.location {
             In::Path => path
                 .iter()
@@ -157,11 +163,91 @@ pub fn validate(
             ));
         }
     }
+    if problems.len() > edi_transcode::MAX_PROBLEMS {
+        more += problems.len() - edi_transcode::MAX_PROBLEMS;
+        problems.truncate(edi_transcode::MAX_PROBLEMS);
+    }
+    if more > 0 {
+        problems.push(problem(
+            "",
+            format!(
+                "and {more} more problems, not listed (at most {} are)",
+                edi_transcode::MAX_PROBLEMS
+            ),
+        ));
+    }
     if problems.is_empty() {
         Ok(args)
     } else {
         Err(ApiError::Invalid(problems))
     }
+}
+
+/// The query's `name=value` pairs (`application/x-www-form-urlencoded`: `+` is a space, then
+/// percent-decoding), each name and value required to be UTF-8 once decoded. Returns the pairs,
+/// a problem for each pair that is not, and the names of those pairs (so they are not also
+/// reported missing or unknown).
+fn decode_query(raw: &str) -> (Vec<(String, String)>, Vec<FieldProblem>, Vec<String>) {
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    let mut undecodable = Vec::new();
+    for piece in raw.split('&').filter(|p| !p.is_empty()) {
+        let (raw_name, raw_value) = piece.split_once('=').unwrap_or((piece, ""));
+        let Some(name) = form_decode(raw_name) else {
+            problems.push(undecodable_problem(raw_name.to_owned(), "its name"));
+            undecodable.push(raw_name.to_owned());
+            continue;
+        };
+        match form_decode(raw_value) {
+            Some(value) => pairs.push((name, value)),
+            None => {
+                problems.push(undecodable_problem(name.clone(), "its value"));
+                undecodable.push(name);
+            }
+        }
+    }
+    (pairs, problems, undecodable)
+}
+
+/// One form-encoded component: `+` → space, then percent-decoded; `None` unless UTF-8.
+fn form_decode(raw: &str) -> Option<String> {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
+fn undecodable_problem(field: String, what: &str) -> FieldProblem {
+    problem(
+        field,
+        format!(
+            "{what} is not UTF-8 text once percent-decoded (a byte such as %ff): percent-encode \
+             the UTF-8 bytes of the text"
+        ),
+    )
+}
+
+/// The path parameters of `route` whose segment of `path` (the request's, percent-encoded) is
+/// not UTF-8 once percent-decoded: one problem each (the router refuses such a path before it
+/// gives the gateway any parameter).
+pub fn undecodable_path(route: &Route, path: &str) -> Vec<FieldProblem> {
+    let mut problems: Vec<FieldProblem> = route
+        .path
+        .split('/')
+        .zip(path.split('/'))
+        .filter_map(|(template, sent)| {
+            let name = template.strip_prefix('{')?.strip_suffix('}')?;
+            percent_encoding::percent_decode_str(sent)
+                .decode_utf8()
+                .is_err()
+                .then(|| undecodable_problem(name.to_owned(), "the path parameter"))
+        })
+        .collect();
+    if problems.is_empty() {
+        problems.push(undecodable_problem("path".to_owned(), "a path segment"));
+    }
+    problems
 }
 
 /// `raw` if it is one of `names`, else a problem listing them.
@@ -352,6 +438,46 @@ mod tests {
             leap.upstream_query(&LIST_DOCUMENTS)
                 .contains(&("toDocumentDate", "29.02.2024".to_owned()))
         );
+    }
+
+    /// `%ff` decodes to a byte that is not UTF-8: a 400 naming the parameter, never a lossy
+    /// `\u{fffd}` sent on (issue 13).
+    #[test]
+    fn a_query_that_is_not_utf8_once_decoded_names_the_parameter() {
+        for (query, field) in [
+            (
+                "filterCategory=Any.Inbound&documentNumber=%ff",
+                "documentNumber",
+            ),
+            (
+                "filterCategory=Any.Inbound&documentNumber=a%C3",
+                "documentNumber",
+            ),
+            ("filterCategory=Any.Inbound&%ff=1", "%ff"),
+            ("filterCategory=%ff", "filterCategory"),
+        ] {
+            let Err(ApiError::Invalid(p)) = validate(&LIST_DOCUMENTS, &path(BOX), Some(query))
+            else {
+                panic!("{query} was accepted");
+            };
+            let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+            assert_eq!(fields, [field], "{query}");
+            assert!(p[0].detail.contains("UTF-8"), "{query}");
+        }
+        // Valid UTF-8, `+` as a space: decoded and sent on.
+        let args = validate(
+            &LIST_DOCUMENTS,
+            &path(BOX),
+            Some("filterCategory=Any.Inbound&documentNumber=%D0%90+1"),
+        )
+        .expect("valid");
+        assert_eq!(args.get("documentNumber"), Some("А 1"));
+    }
+
+    #[test]
+    fn a_path_segment_that_is_not_utf8_names_its_parameter() {
+        let p = undecodable_path(&LIST_DOCUMENTS, "/v1/diadoc/boxes/%ff/documents");
+        assert_eq!(p[0].field, "boxId");
     }
 
     #[test]

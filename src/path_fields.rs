@@ -83,24 +83,22 @@ fn box_bits(id: &str) -> Option<String> {
     (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
 }
 
-/// The route's item cap: the items of the counted fields added up. Over the cap → 400 naming
-/// the field where the count passes it.
-pub(crate) fn check_cap(value: &Value, spec: &ProtoBody) -> Result<(), ApiError> {
+/// The route's item cap over the items the first pass counted per capped field
+/// (`body_scan.rs`, before any `Value` is built). Over the cap → 400 naming the field where the
+/// count passes it.
+pub(crate) fn check_cap(
+    counts: &[(&'static str, usize)],
+    spec: &ProtoBody,
+) -> Result<(), ApiError> {
     let Some((fields, max)) = spec.max_items else {
         return Ok(());
     };
     let mut total = 0usize;
     let mut passed_in = None;
-    for field in fields {
-        let camel = edi_transcode::json_name(field);
-        let items = value
-            .get(&camel)
-            .or_else(|| value.get(*field))
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        total += items;
+    for (field, items) in counts {
+        total = total.saturating_add(*items);
         if total > max && passed_in.is_none() {
-            passed_in = Some(camel);
+            passed_in = Some(edi_transcode::json_name(field));
         }
     }
     let Some(field) = passed_in else {

@@ -15,6 +15,7 @@
 //! placeholders, proto messages and fields against the descriptor pool, file-name
 //! placeholders), failing with the route's id.
 
+mod body_limit;
 mod call;
 pub mod diadoc;
 pub mod edin;
@@ -31,6 +32,7 @@ mod lifecycle;
 use http::Method;
 
 pub use crate::upstream::Service;
+pub use body_limit::{DEFAULT_BODY_LIMIT, DOCUMENT_BODY_LIMIT};
 pub use call::{
     BodyKind, BoxOfOrg, Call, Carrier, DiadocCall, DiadocReply, EdinCall, EdinReply, EventStream,
     FileView, JsonBody, JsonReply, Page, ProtoBody, RawFile, ReadFirst, ShelfFile, list_of,
@@ -124,6 +126,10 @@ pub struct Route {
     /// are dropped (for the same `boxId` when the cached route has one, else all of the
     /// caller's pages of that route). See `cache.rs`, "Invalidation".
     pub invalidates: &'static [&'static Route],
+    /// The largest request body this route reads, in bytes (`routes/body_limit.rs`): a
+    /// `Content-Length` above it, or a body that grows past it, is a 413 naming it before any
+    /// parse. Unused by routes without a body (whose body is never read).
+    pub body_limit: usize,
 }
 
 /// A follow-up operation, fed by this operation's request or reply (an OpenAPI link).
@@ -158,6 +164,7 @@ impl Route {
             links: &[],
             stream: None,
             invalidates: &[],
+            body_limit: DEFAULT_BODY_LIMIT,
         }
     }
 

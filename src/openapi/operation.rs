@@ -382,7 +382,13 @@ fn errors(route: &Route) -> Vec<(&'static str, String)> {
                 .filter(|(s, _)| s.to_string() == status)
                 .map(|(_, m)| *m)
                 .collect();
-            let text = if specific.is_empty() {
+            let text = if status == "413" {
+                // The route's own limit (`Route::body_limit`), which the 413 names too.
+                format!(
+                    "The body is larger than this route's limit of {} bytes.",
+                    route.body_limit
+                )
+            } else if specific.is_empty() {
                 generic.to_owned()
             } else {
                 specific.join("; or: ")

@@ -118,6 +118,8 @@ fn audit(route: &Route, pool: &DescriptorPool) -> Vec<String> {
         fault("only a caller's GET may be cached per caller".to_owned());
     }
 
+    body_limits::faults(route, pool, &mut fault);
+
     // Diadoc messages and fields exist, with the shapes the entry assumes.
     if let Call::Diadoc(call) = &route.upstream {
         if !call.path.starts_with('/') || call.path.contains('?') {
@@ -581,4 +583,5 @@ fn every_route_entry_holds_together() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+mod body_limits;
 mod broken;

@@ -14,6 +14,7 @@ mod errors;
 mod events;
 mod faults;
 mod files;
+mod input;
 mod messages;
 mod openapi;
 mod partners;

@@ -19,6 +19,7 @@ pub struct SandboxBuilder {
     settings: Settings,
     delay: Duration,
     faults: Vec<Fault>,
+    journal_capacity: usize,
 }
 
 impl Default for SandboxBuilder {
@@ -43,6 +44,7 @@ impl Default for SandboxBuilder {
             },
             delay: Duration::ZERO,
             faults: Vec::new(),
+            journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
         }
     }
 }
@@ -167,6 +169,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many requests the journal keeps: the newest `n` (a ring); default
+    /// [`DEFAULT_JOURNAL_CAPACITY`](crate::DEFAULT_JOURNAL_CAPACITY), 0 keeps none (`demo`, where
+    /// nobody reads it). Each entry keeps at most the first
+    /// [`JOURNAL_BODY_BYTES`](crate::JOURNAL_BODY_BYTES) of its body.
+    pub fn journal_capacity(mut self, n: usize) -> Self {
+        self.journal_capacity = n;
+        self
+    }
+
     /// Serves `seed` instead of [`Seed::demo`].
     pub fn seed(mut self, seed: Seed) -> Self {
         self.seed = Some(seed);
@@ -180,6 +191,7 @@ impl SandboxBuilder {
             faults: self.faults.into(),
             edin: edin::State::new(&seed.edin),
             partners: crate::diadoc::partners::Partnerships::new(&seed),
+            journal: crate::journal::Journal::with_capacity(self.journal_capacity),
             ..Default::default()
         };
         Arc::new(Shared::new(seed, self.settings, initial))

@@ -6,7 +6,13 @@
 //! An entry is written when the request arrives and its status filled in once the reply is
 //! chosen, before any configured delay. A request whose client gave up during the delay still
 //! has its entry and status.
+//!
+//! Bounded: a ring of the newest [`DEFAULT_JOURNAL_CAPACITY`] entries (set with
+//! `SandboxBuilder::journal_capacity`; 0 keeps none, as `demo` does), each holding at most the
+//! first [`JOURNAL_BODY_BYTES`] of its request body ([`JournalEntry::body_len`] is the whole
+//! length). Unbounded, a million requests in `demo` held 1.4 GB.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -26,8 +32,10 @@ pub struct JournalEntry {
     pub authorization: Option<String>,
     /// Every header as (lower-case name, value); non-UTF-8 values are decoded lossily.
     pub headers: Vec<(String, String)>,
-    /// The request body.
+    /// The request body, at most its first [`JOURNAL_BODY_BYTES`] (see `body_len`).
     pub body: Bytes,
+    /// The length of the whole request body, in bytes.
+    pub body_len: usize,
     /// The text fields of a `multipart/form-data` body as (name, value), in order (file parts
     /// are left out); empty for any other body, and for one that is not valid multipart.
     pub form: Vec<(String, String)>,
@@ -72,20 +80,58 @@ impl JournalEntry {
     }
 }
 
+/// How many entries a journal keeps unless the builder says otherwise: the newest 10,000.
+pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
+
+/// How much of each request body an entry keeps: the first 64 KiB.
+pub const JOURNAL_BODY_BYTES: usize = 64 * 1024;
+
 /// The entries, each with a sequence number so a reply can find its entry after the journal
-/// was cleared or grew concurrently.
-#[derive(Debug, Default)]
+/// was cleared or grew concurrently: a ring of at most `capacity` entries, the newest.
+#[derive(Debug)]
 pub(crate) struct Journal {
     next: u64,
-    entries: Vec<(u64, JournalEntry)>,
+    capacity: usize,
+    entries: VecDeque<(u64, JournalEntry)>,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_JOURNAL_CAPACITY)
+    }
 }
 
 impl Journal {
-    /// Records a request and returns its sequence number.
-    pub(crate) fn begin(&mut self, entry: JournalEntry) -> u64 {
+    /// An empty journal that keeps the newest `capacity` entries (0: none).
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            next: 0,
+            capacity,
+            entries: VecDeque::new(),
+        }
+    }
+
+    /// Records a request (its body cut to [`JOURNAL_BODY_BYTES`]) and returns its sequence
+    /// number; the oldest entry goes when the journal is full.
+    pub(crate) fn begin(&mut self, mut entry: JournalEntry) -> u64 {
         let seq = self.next;
         self.next += 1;
-        self.entries.push((seq, entry));
+        if self.capacity == 0 {
+            return seq;
+        }
+        entry.body_len = entry.body.len();
+        if let Some(kept) = entry
+            .body
+            .get(..JOURNAL_BODY_BYTES)
+            .filter(|_| entry.body_len > JOURNAL_BODY_BYTES)
+        {
+            // Copied, not sliced: a slice would keep the whole buffer alive.
+            entry.body = Bytes::copy_from_slice(kept);
+        }
+        while self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((seq, entry));
         seq
     }
 

@@ -134,7 +134,7 @@ pub use diadoc::files::{LARGE_ENTITY_BYTES, LargeEntity, generated, has_print_fo
 pub use fault::Fault;
 pub use gate::Gate;
 pub use handle::SandboxHandle;
-pub use journal::JournalEntry;
+pub use journal::{DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_BYTES, JournalEntry};
 pub use seed::{
     DEMO_LOGIN, DEMO_PASSWORD, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL,
     EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, OTHER_LOGIN, OTHER_PASSWORD, Seed,

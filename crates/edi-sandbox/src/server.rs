@@ -68,6 +68,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             })
             .collect(),
         body: body.clone(),
+        body_len: body.len(),
         form: form.clone().unwrap_or_default(),
         status: 0,
         at: std::time::Instant::now(),

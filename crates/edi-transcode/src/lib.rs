@@ -58,6 +58,7 @@ pub use error::{FieldProblem, ProblemCode, TranscodeError};
 pub use naming::json_name;
 pub use page::PageFacts;
 pub use schema::is_timestamp;
+pub use to_wire::MAX_PROBLEMS;
 
 use schema::{MsgId, Schema};
 

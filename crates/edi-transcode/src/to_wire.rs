@@ -59,6 +59,9 @@ pub(crate) fn value_to_wire(
     enc.finish()
 }
 
+/// The most problems one body reports; past it they are counted in one last problem.
+pub const MAX_PROBLEMS: usize = 100;
+
 /// Output under construction plus everything needed to report problems.
 struct Encoder<'s> {
     schema: &'s Schema,
@@ -69,6 +72,8 @@ struct Encoder<'s> {
     /// Total size of the varints `lengths` will add.
     inserted: usize,
     problems: Vec<FieldProblem>,
+    /// Problems found past [`MAX_PROBLEMS`], counted, not kept.
+    more: usize,
     /// Where we are, for problem paths; rendered only when a problem occurs.
     path: Vec<Step>,
     /// Per open object: a "seen" bitset then a "present" bitset, one bit per field.
@@ -103,6 +108,7 @@ impl<'s> Encoder<'s> {
             lengths: Vec::new(),
             inserted: 0,
             problems: Vec::new(),
+            more: 0,
             path: Vec::new(),
             bits: Vec::new(),
         }
@@ -128,7 +134,18 @@ impl<'s> Encoder<'s> {
     }
 
     /// The protobuf bytes, or every problem found.
-    fn finish(self) -> Result<Vec<u8>, Vec<FieldProblem>> {
+    fn finish(mut self) -> Result<Vec<u8>, Vec<FieldProblem>> {
+        if self.more > 0 {
+            self.problems.push(FieldProblem {
+                field: String::new(),
+                code: ProblemCode::InvalidFormat,
+                detail: format!(
+                    "and {} more problems, not listed (at most {MAX_PROBLEMS} are)",
+                    self.more
+                ),
+                allowed: None,
+            });
+        }
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
@@ -154,6 +171,11 @@ impl<'s> Encoder<'s> {
         detail: String,
         allowed: Option<Vec<String>>,
     ) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            // A body of 100,000 empty objects would otherwise cost ~200,000 problems (85 MB).
+            self.more = self.more.saturating_add(1);
+            return;
+        }
         let mut field = String::new();
         for step in &self.path {
             match *step {

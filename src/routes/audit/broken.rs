@@ -12,7 +12,7 @@ fn faults(route: &Route) -> Vec<String> {
     out
 }
 
-fn assert_fault(route: &Route, needle: &str) {
+pub(super) fn assert_fault(route: &Route, needle: &str) {
     let out = faults(route);
     assert!(
         out.iter()

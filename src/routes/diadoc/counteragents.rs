@@ -184,6 +184,8 @@ pub const ACQUIRE_COUNTERAGENT: Route = Route {
             ("counteragentBoxId", "$response.body#/boxId"),
         ],
     }],
+    // An invitation may carry a document (`invitationDocument.signedContent`, base64).
+    body_limit: super::super::DOCUMENT_BODY_LIMIT,
     ..Route::new(
         "acquireDiadocCounteragent",
         Verb::Post,

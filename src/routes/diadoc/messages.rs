@@ -160,6 +160,8 @@ pub const POST_MESSAGE: Route = Route {
     polling: Polling::RetryAfter,
     idempotency: Some("operationId"),
     links: READ_BACK,
+    // Up to 40 documents with their content (base64): the documents' limit.
+    body_limit: super::super::DOCUMENT_BODY_LIMIT,
     ..Route::new(
         "createDiadocMessage",
         Verb::Post,

@@ -16,6 +16,8 @@ pub const CREATE_TEMPLATE: Route = Route {
         the same body and key. Templates must be enabled for the box by Diadoc support.",
     polling: Polling::RetryAfter,
     idempotency: Some("operationId"),
+    // A template carries its documents' content (base64): the documents' limit.
+    body_limit: super::super::DOCUMENT_BODY_LIMIT,
     ..Route::new(
         "createDiadocTemplate",
         Verb::Post,

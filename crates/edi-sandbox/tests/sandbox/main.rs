@@ -12,6 +12,7 @@ mod events;
 mod faults;
 mod files;
 mod helpers;
+mod journal;
 mod messages;
 mod organizations;
 mod partners;
