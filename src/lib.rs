@@ -6,9 +6,12 @@
 //! ```text
 //! connection              server.rs       accept under a cap; head/body/idle timeouts; the drain;
 //!                                         hyper's own 400/414/431 rewritten as problems
-//! request → router        app.rs          built from routes.rs (one entry per REST operation)
+//! request → edge.rs       CORS (preflights answered or refused), security headers, X-Request-Id
+//!         → router        app.rs          built from routes.rs (one entry per REST operation)
 //!         → dispatch.rs   the one handler: extract, validate, pick what the entry says
 //!         → auth.rs       caller's Bearer token → SecretString (never echoed)
+//!         → throttle.rs   login attempts per login name and per client address (429)
+//!           body_scan.rs  item caps and the value budget, counted before the JSON tree is built
 //!         → params.rs     path/query validation by the rules in rules.rs, renamed for the upstream
 //!         → preferences.rs  the headers the policies read: Idempotency-Key, Prefer, Accept,
 //!                         Cache-Control
@@ -24,7 +27,9 @@
 //!           path_fields.rs body fields filled from the path (absent → filled, different → 400)
 //!           edin_codec.rs JSON ⇄ EDIN JSON (caller input, the upstream's spelling, our replies)
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
-//!                         edin.rs: two-step login, SID cookie, session expiry
+//!                         edin.rs: two-step login, SID cookie, session expiry; read.rs: reply
+//!                         caps; redact.rs: what of a refusal reaches the caller;
+//!                         retry_after.rs: read, fall back, clamp
 //!           download.rs   files: streamed (never held whole), bounded, or generate-then-download
 //!           sunset.rs     Kontur's `Sunset` on a reply, logged once per route (never passed on)
 //!         → reply.rs      the reply shaped as the route says (JSON, page, file, 201, 202)
