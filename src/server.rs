@@ -605,13 +605,17 @@ fn problem_for_canned(buf: &[u8]) -> Option<Bytes> {
         return None;
     }
     let body = ApiError::HeadRejected(status).problem_body();
+    // The same security headers `edge.rs` puts on every other answer: this one is written
+    // outside the router, so the edge layer never sees it.
     let mut out = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\
-         x-content-type-options: nosniff\r\ncache-control: no-store\r\n",
+         x-content-type-options: nosniff\r\ncache-control: no-store\r\n\
+         content-security-policy: {}\r\nreferrer-policy: no-referrer\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or_default(),
         crate::error::PROBLEM_JSON,
-        body.len()
+        body.len(),
+        crate::edge::API_CSP,
     );
     if let Some(date) = date {
         out.push_str("date: ");
@@ -845,6 +849,12 @@ mod tests {
             assert!(text.starts_with(&format!("HTTP/1.1 {status} ")), "{text}");
             assert!(text.contains("content-type: application/problem+json\r\n"));
             assert!(text.contains("connection: close\r\n"));
+            assert!(text.contains("x-content-type-options: nosniff\r\n"));
+            assert!(text.contains(&format!(
+                "content-security-policy: {}\r\n",
+                crate::edge::API_CSP
+            )));
+            assert!(text.contains("referrer-policy: no-referrer\r\n"));
             let (head, body) = text.split_once("\r\n\r\n").expect("head");
             assert!(head.contains(&format!("content-length: {}", body.len())));
             let problem: serde_json::Value = serde_json::from_str(body).expect("json");
