@@ -225,14 +225,30 @@ impl DiadocClient {
                 file: None,
             });
         }
-        let body = read::error_body(response).await?;
-        Err(super::refusal(
-            super::Service::Diadoc,
-            status,
-            &headers,
-            &body,
-            &self.secrets(&sent),
-        ))
+        Err(self.refused(response, status, &headers, &sent).await)
+    }
+}
+
+impl DiadocClient {
+    /// A refusal: its text read up to 64 KiB (a longer one is a 502 naming that cap), then
+    /// redacted of what the call sent. One place for `send` and `open`.
+    async fn refused(
+        &self,
+        response: reqwest::Response,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        sent: &Sent<'_>,
+    ) -> UpstreamError {
+        match read::error_body(response).await {
+            Ok(body) => super::refusal(
+                super::Service::Diadoc,
+                status,
+                headers,
+                &body,
+                &self.secrets(sent),
+            ),
+            Err(e) => e,
+        }
     }
 }
 
@@ -299,14 +315,7 @@ impl DiadocClient {
             });
         }
         let headers = headers.clone();
-        let body = read::error_body(response).await?;
-        Err(super::refusal(
-            super::Service::Diadoc,
-            status,
-            &headers,
-            &body,
-            &self.secrets(&sent),
-        ))
+        Err(self.refused(response, status, &headers, &sent).await)
     }
 }
 
