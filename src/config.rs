@@ -157,6 +157,49 @@ pub struct Config {
     /// a proxy that sets the header.
     #[arg(long, env = "EDI_GATEWAY_TRUST_FORWARDED", default_value_t = false)]
     pub trust_forwarded: bool,
+
+    /// The managed clients (service accounts) file: TOML, schema in `docs/clients.md`, example
+    /// `examples/clients.toml`. Each client calls with `X-Api-Key` and the gateway holds its
+    /// upstream credentials. Re-read on SIGHUP and when its content changes. Unset: no managed
+    /// clients.
+    #[arg(long, env = "EDI_GATEWAY_CLIENTS_FILE")]
+    pub clients_file: Option<std::path::PathBuf>,
+
+    /// How often the clients file (and the secret files it names) is checked for changes, in
+    /// seconds; 0 = only on SIGHUP. Kubernetes updates mounted Secrets without a signal.
+    #[arg(long, env = "EDI_GATEWAY_CLIENTS_RELOAD_SECS", default_value_t = 30)]
+    pub clients_reload_secs: u64,
+
+    /// Accept callers' own upstream tokens (`Authorization: Bearer …`, the session routes). Set
+    /// to `false` so only managed clients (`X-Api-Key`) get in.
+    #[arg(long, env = "EDI_GATEWAY_CALLER_TOKENS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub caller_tokens: bool,
+
+    /// Kontur's limit, per upstream credential (a managed client's, or a caller's own token): at
+    /// most this many Diadoc requests at once (lifecycle.md §3: "at most 4 parallel threads").
+    #[arg(long, env = "EDI_GATEWAY_DIADOC_CONCURRENCY", default_value_t = 4)]
+    pub diadoc_concurrency: usize,
+
+    /// Kontur's limit, per upstream credential: at most this many Diadoc requests per second
+    /// (lifecycle.md §3: "total load at most 100 RPS").
+    #[arg(long, env = "EDI_GATEWAY_DIADOC_PER_SECOND", default_value_t = 100)]
+    pub diadoc_per_second: u32,
+
+    /// How long a request that is not a long request waits for a Diadoc slot of its credential
+    /// before answering 503 with `Retry-After` (long requests wait within their own budget).
+    #[arg(long, env = "EDI_GATEWAY_QUEUE_TIMEOUT_SECS", value_parser = parse_secs, default_value = "10")]
+    pub queue_timeout: Duration,
+
+    /// Inbound limit per client (an API key's client, or a caller token's hash): requests per
+    /// second; past it 429 with `Retry-After` and `RateLimit` headers. 0 = no inbound limit
+    /// (a client's own `requests_per_second` in the clients file still applies).
+    #[arg(long, env = "EDI_GATEWAY_CLIENT_PER_SECOND", default_value_t = 0)]
+    pub client_per_second: u32,
+
+    /// Inbound burst per client: how many requests may arrive at once before the per-second
+    /// pace applies (0 = the per-second figure).
+    #[arg(long, env = "EDI_GATEWAY_CLIENT_BURST", default_value_t = 0)]
+    pub client_burst: u32,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -206,6 +249,14 @@ impl Config {
             login_per_minute: 5,
             login_per_address_per_minute: 30,
             trust_forwarded: false,
+            clients_file: None,
+            clients_reload_secs: 30,
+            caller_tokens: true,
+            diadoc_concurrency: 4,
+            diadoc_per_second: 100,
+            queue_timeout: Duration::from_secs(10),
+            client_per_second: 0,
+            client_burst: 0,
         }
     }
 

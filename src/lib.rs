@@ -49,7 +49,9 @@ pub mod app;
 mod auth;
 mod body_scan;
 mod boxes;
+mod broker;
 mod cache;
+pub mod clients;
 pub mod config;
 #[cfg(feature = "sandbox")]
 pub mod demo;
@@ -63,6 +65,7 @@ mod exchange;
 #[doc(hidden)]
 pub mod fuzzing;
 mod keys;
+mod limits;
 pub mod openapi;
 mod params;
 mod path_fields;

@@ -1,0 +1,1 @@
+//! The token broker (issue 14): one upstream token per managed credential.
