@@ -33,7 +33,9 @@ pub struct Client {
 pub struct Diadoc {
     /// Names this credential (the broker's token, the upstream limiter's slots): SHA-256 over
     /// the kind and every field as the file gives it (secrets included, so a changed secret is
-    /// a new credential). Two clients with the same credential share one token and one limit.
+    /// a new credential) **except the OIDC refresh token**, which may rotate: the broker keeps
+    /// the current one and notices when the file's changes. Two clients with the same
+    /// credential share one token and one limit.
     pub key: Digest,
     /// How the gateway gets a token with it.
     pub login: DiadocLogin,
@@ -53,6 +55,9 @@ pub enum DiadocLogin {
         client_secret: SecretString,
         /// The refresh token, as the file gives it (a rotated one lives in the broker).
         refresh_token: SecretString,
+        /// The file the refresh token was read from (`refresh_token_file`), if any: the broker
+        /// writes a rotated refresh token back there when it can.
+        refresh_token_file: Option<std::path::PathBuf>,
     },
     /// The legacy password login (Authenticate V3, obsolete per lifecycle.md §1.3) with the
     /// gateway's developer key; the token goes in the DiadocAuth header.
