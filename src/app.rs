@@ -61,6 +61,14 @@ pub struct App {
     pub(crate) edge: crate::edge::EdgeLayer,
     /// Login attempts per login name and per client address (`throttle.rs`).
     pub(crate) throttle: crate::throttle::Throttle,
+    /// The managed clients (`clients.rs`): the current snapshot of the clients file.
+    pub(crate) clients: Arc<crate::clients::Registry>,
+    /// The managed clients' upstream tokens and sessions (`broker.rs`).
+    pub(crate) broker: crate::broker::Broker,
+    /// Kontur's limits per upstream credential (`limits.rs`).
+    pub(crate) upstream_limits: crate::limits::UpstreamLimits,
+    /// Inbound limits per client (`limits.rs`).
+    pub(crate) inbound: crate::limits::Inbound,
 }
 
 impl std::ops::Deref for AppState {
@@ -76,6 +84,8 @@ impl AppState {
         let http =
             crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
         let edin = EdinClient::new(http.clone(), &config.edin_url);
+        let clients = crate::clients::Registry::from_config(&config).map_err(anyhow::Error::msg)?;
+        let broker = crate::broker::Broker::new(http.clone());
         let diadoc = DiadocClient::new(
             http,
             &config.diadoc_url,
@@ -91,6 +101,10 @@ impl AppState {
         Ok(Self(Arc::new(App {
             edge,
             throttle,
+            clients,
+            broker,
+            upstream_limits: crate::limits::UpstreamLimits::default(),
+            inbound: crate::limits::Inbound::default(),
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
             edin,

@@ -1,12 +1,88 @@
-//! Caller identity. Callers send `Authorization: Bearer <their upstream token>`; the token is
-//! wrapped in a `SecretString` at once, so it can only reach the upstream's `Authorization`
-//! header (built in `upstream/`) and the cache key's hash — never a log line, a `Debug` print or
-//! an error body. A missing or malformed header is a 401 with no upstream call.
+//! Caller identity, one of two kinds ([`Caller`]):
+//!
+//! * a **managed client** (service account) sends `X-Api-Key: <key>`; the key is looked up by its
+//!   SHA-256 in the clients file's current snapshot (`clients.rs`) and never kept, logged or
+//!   echoed; the gateway holds the client's upstream credentials (`credentials.rs`);
+//! * a caller with its **own upstream token** sends `Authorization: Bearer <token>` (unless the
+//!   operator switched caller tokens off); the token is wrapped in a `SecretString` at once, so it
+//!   can only reach the upstream's auth header (built in `upstream/`) and the keys' hashes —
+//!   never a log line, a `Debug` print or an error body.
+//!
+//! A missing, unknown or malformed credential is a 401 with no upstream call.
 
-use axum::http::{HeaderMap, header};
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderName, header};
 use secrecy::SecretString;
 
+use crate::clients::{Client, Clients};
 use crate::error::ApiError;
+
+/// The header a managed client's API key comes in.
+pub(crate) const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
+/// The longest API key accepted (the clients file stores only its SHA-256; any length works,
+/// but nothing needs more than this).
+const MAX_API_KEY_LEN: usize = 256;
+
+/// Who is calling, as far as the upstream credential goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Caller {
+    /// The caller's own upstream token: a Diadoc token, or an EDIN session id.
+    Token(SecretString),
+    /// A managed client, as the clients file described it when the request arrived: a reload
+    /// during the request does not change what it uses.
+    Client(Arc<Client>),
+}
+
+/// The caller of a route that takes a credential: `X-Api-Key` (a managed client) or, when
+/// `caller_tokens` allows it, `Authorization: Bearer` (the caller's own token).
+pub(crate) fn caller(
+    headers: &HeaderMap,
+    clients: &Clients,
+    caller_tokens: bool,
+) -> Result<Caller, ApiError> {
+    if let Some(client) = managed(headers, clients)? {
+        return Ok(Caller::Client(client));
+    }
+    if !caller_tokens {
+        return Err(ApiError::Unauthorized(
+            "send `X-Api-Key: <key>`: this gateway serves managed clients only",
+        ));
+    }
+    bearer_token(headers).map(Caller::Token)
+}
+
+/// The managed client named by `X-Api-Key`, if the header is sent: an unknown key, a second
+/// key, or a key alongside an `Authorization` header is a 401.
+pub(crate) fn managed(
+    headers: &HeaderMap,
+    clients: &Clients,
+) -> Result<Option<Arc<Client>>, ApiError> {
+    let mut values = headers.get_all(API_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::Unauthorized(
+            "send one X-Api-Key header, not several",
+        ));
+    }
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Err(ApiError::Unauthorized(
+            "send X-Api-Key or Authorization, not both",
+        ));
+    }
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_API_KEY_LEN)
+        .ok_or(ApiError::Unauthorized("the X-Api-Key header is malformed"))?;
+    clients.lookup(key).map(Some).ok_or(ApiError::Unauthorized(
+        "the X-Api-Key is not known to this gateway",
+    ))
+}
 
 /// Longest token accepted; real Diadoc tokens are a few hundred characters.
 const MAX_TOKEN_LEN: usize = 4096;

@@ -62,7 +62,7 @@ pub(crate) async fn upstream_query<'a>(
         return Ok(Cow::Borrowed(&ex.query));
     };
     let org_id = ex.args.get(lookup.param).unwrap_or_default().to_owned();
-    let key = keys::box_key(ex.token.as_ref(), &org_id);
+    let key = keys::box_key(ex.caller.as_ref(), &org_id);
     let found = state
         .boxes
         .inner
@@ -85,18 +85,21 @@ async fn find_box(
         UpstreamError::Unusable("the box lookup names no usable route".to_owned())
     })?;
     let query = [(name, org_id.clone())];
-    let reply = state
-        .diadoc
-        .send(DiadocRequest {
+    let reply = crate::credentials::diadoc(
+        state,
+        crate::credentials::Via::queued(state, ex.caller.as_ref()),
+        DiadocRequest {
             method: method.method(),
             path,
             query: &query,
             body: None,
-            token: ex.token.as_ref(),
+            token: None,
+            mode: None,
             reply_cap: crate::upstream::read::DEFAULT_REPLY_CAP,
             request_id: ex.request_id.as_ref(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     crate::sunset::note(state, ex.route, method, path, &reply);
     let descriptor = edi_proto::message(edi_proto::names::ORGANIZATION)
         .ok_or_else(|| UpstreamError::Unusable("Organization is not in the schema".to_owned()))?;
@@ -131,15 +134,5 @@ async fn find_box(
 
 /// Every waiter of a shared lookup gets the one failure.
 fn clone_error(e: &UpstreamError) -> UpstreamError {
-    match e {
-        UpstreamError::Status(f) => UpstreamError::Status(f.clone()),
-        UpstreamError::RateLimited(f, secs) => UpstreamError::RateLimited(f.clone(), *secs),
-        UpstreamError::Timeout => UpstreamError::Timeout,
-        UpstreamError::Transport(why) => UpstreamError::Transport(why.clone()),
-        UpstreamError::Unusable(why) => UpstreamError::Unusable(why.clone()),
-        UpstreamError::EdinSessionRejected => UpstreamError::EdinSessionRejected,
-        UpstreamError::EdinLoginRefused => UpstreamError::EdinLoginRefused,
-        UpstreamError::EdinCaptchaRequired => UpstreamError::EdinCaptchaRequired,
-        UpstreamError::TooLarge(n) => UpstreamError::TooLarge(*n),
-    }
+    e.clone()
 }

@@ -116,7 +116,7 @@ impl PageCache {
     /// (`Route::invalidates`), for the box in its arguments.
     pub async fn invalidate_for(&self, ex: &Exchange) {
         for cached in ex.route.invalidates {
-            let scope = crate::keys::scope_key(ex.token.as_ref(), cached, &ex.args);
+            let scope = crate::keys::scope_key(ex.caller.as_ref(), cached, &ex.args);
             self.invalidate(scope).await;
         }
     }

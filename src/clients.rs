@@ -4,3 +4,30 @@
 pub mod model;
 
 pub use model::{Client, ClientLimits, Diadoc, DiadocLogin, Digest, Edin, KONTUR_ISSUER};
+
+// INTEGRATION STUB (replaced by the clients helper's work at merge).
+use std::sync::{Arc, RwLock};
+/// Stub.
+#[derive(Debug, Default)]
+pub struct Clients {}
+impl Clients {
+    /// Stub.
+    pub fn lookup(&self, _api_key: &str) -> Option<Arc<Client>> {
+        None
+    }
+}
+/// Stub.
+#[derive(Debug, Default)]
+pub struct Registry {
+    current: RwLock<Arc<Clients>>,
+}
+impl Registry {
+    /// Stub.
+    pub fn from_config(_c: &crate::config::Config) -> Result<Arc<Self>, String> {
+        Ok(Arc::default())
+    }
+    /// Stub.
+    pub fn snapshot(&self) -> Arc<Clients> {
+        self.current.read().map(|c| c.clone()).unwrap_or_default()
+    }
+}

@@ -22,6 +22,7 @@ use secrecy::ExposeSecret;
 
 use crate::app::AppState;
 use crate::cache::{CacheStatus, Rendered};
+use crate::credentials::{self, Via};
 use crate::error::ApiError;
 use crate::exchange::{Exchange, Payload};
 use crate::keys;
@@ -51,13 +52,15 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
             let query = crate::boxes::upstream_query(state, call, ex).await?;
             let reply = crate::download::send(
                 state,
+                Via::of(state, ex),
                 &call.reply,
                 DiadocRequest {
                     method: call.method.method(),
                     path: call.path,
                     query: &query,
                     body: payload.bytes().cloned(),
-                    token: ex.token.as_ref(),
+                    token: None,
+                    mode: None,
                     reply_cap: call.reply_cap,
                     request_id: ex.request_id.as_ref(),
                 },
@@ -68,50 +71,54 @@ pub(crate) async fn send(state: &AppState, ex: &Exchange) -> Result<UpstreamRepl
             Ok(reply)
         }
         (Call::Edin(call), payload) => {
-            let Some(sid) = ex.token.as_ref() else {
-                return Err(UpstreamError::EdinSessionRejected);
-            };
+            let via = Via::of(state, ex);
             let Some(first) = call.read_first else {
-                return state
-                    .edin
-                    .send(EdinRequest {
+                return credentials::edin(
+                    state,
+                    via,
+                    EdinRequest {
                         method: call.method.method(),
                         path: call.path,
                         query: &ex.query,
                         body: payload.bytes().cloned(),
-                        sid,
+                        sid: None,
                         request_id: ex.request_id.as_ref(),
-                    })
-                    .await;
+                    },
+                )
+                .await;
             };
-            let current = state
-                .edin
-                .send(EdinRequest {
+            let current = credentials::edin(
+                state,
+                via,
+                EdinRequest {
                     method: http::Method::GET,
                     path: first.path,
                     query: &ex.query,
                     body: None,
-                    sid,
+                    sid: None,
                     request_id: ex.request_id.as_ref(),
-                })
-                .await?;
+                },
+            )
+            .await?;
             let body = (first.merge)(
                 &current.body,
                 payload.bytes().map(|b| &b[..]).unwrap_or_default(),
                 &ex.args,
             )
             .map_err(|e| UpstreamError::Unusable(format!("the read before the write: {e}")))?;
-            state
-                .edin
-                .send(EdinRequest {
+            credentials::edin(
+                state,
+                via,
+                EdinRequest {
                     method: call.method.method(),
                     path: call.path,
                     query: &[],
                     body: Some(Bytes::from(body)),
-                    sid,
+                    sid: None,
                     request_id: ex.request_id.as_ref(),
-                })
-                .await
+                },
+            )
+            .await
         }
         (Call::EdinLogin, Payload::Login(login)) => {
             let sid = state
@@ -139,11 +146,19 @@ async fn prepare(
     state: &AppState,
     route: &'static Route,
     request: Request,
-) -> Result<(Exchange, Preferences), ApiError> {
+) -> Result<(Exchange, Preferences, RateHeaders), ApiError> {
     let (mut parts, body) = request.into_parts();
-    let token = match route.auth {
-        Auth::CallerToken => Some(crate::auth::bearer_token(&parts.headers)?),
-        Auth::DeveloperKey | Auth::None => None,
+    let caller = match route.auth {
+        Auth::CallerToken => Some(crate::credentials::admit(state, route, &parts.headers)?),
+        Auth::DeveloperKey | Auth::None => {
+            crate::credentials::admit_login(state)?;
+            None
+        }
+    };
+    // The caller's inbound limit (`limits.rs`), before anything is read or sent.
+    let rate = match &caller {
+        Some(caller) => crate::credentials::inbound(state, caller)?,
+        None => RateHeaders::new(),
     };
     let args = {
         let captures: Vec<(String, String)> = match parts.extract::<RawPathParams>().await {
@@ -184,12 +199,25 @@ async fn prepare(
         args,
         query,
         payload,
-        token,
+        caller,
         idempotency_key: prefs.idempotency_key.clone(),
         request_id: parts.headers.get(crate::upstream::REQUEST_ID).cloned(),
         uri: parts.uri,
     };
-    Ok((exchange, prefs))
+    Ok((exchange, prefs, rate))
+}
+
+/// The `RateLimit-Policy` and `RateLimit` headers of the caller's inbound limit, added to its
+/// answer (empty when it has none).
+pub(crate) type RateHeaders = Vec<(HeaderName, HeaderValue)>;
+
+/// `response` with the caller's `RateLimit` headers.
+fn with_rate(mut response: Response, rate: &RateHeaders) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in rate {
+        headers.insert(name.clone(), value.clone());
+    }
+    response
 }
 
 async fn handle(
@@ -197,7 +225,19 @@ async fn handle(
     route: &'static Route,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (exchange, prefs) = prepare(state, route, request).await?;
+    let (exchange, prefs, rate) = prepare(state, route, request).await?;
+    Box::pin(serve(state, route, exchange, prefs))
+        .await
+        .map(|response| with_rate(response, &rate))
+}
+
+/// Serves a short request, read and checked.
+async fn serve(
+    state: &AppState,
+    route: &'static Route,
+    exchange: Exchange,
+    prefs: Preferences,
+) -> Result<Response, ApiError> {
     if let Some(call) = crate::download::streamed(route) {
         return Box::pin(crate::download::stream(state, &exchange, call)).await;
     }
@@ -209,7 +249,7 @@ async fn handle(
         CachePolicy::PerCaller => {
             // Boxed, like every upstream call below: a waiting request then holds only the
             // small state of the branch it is in, not the largest future of any branch.
-            let scope = keys::scope_key(exchange.token.as_ref(), route, &exchange.args);
+            let scope = keys::scope_key(exchange.caller.as_ref(), route, &exchange.args);
             let key = keys::cache_key(&exchange, state.cache.generation(&scope).await);
             match Box::pin(
                 state
@@ -260,7 +300,10 @@ pub(crate) async fn dispatch_long(
     request: Request,
 ) -> Response {
     match Box::pin(prepare_long(&state, route, request)).await {
-        Ok(call) => long_request(&state, call).await,
+        Ok(mut call) => {
+            let rate = std::mem::take(&mut call.rate);
+            with_rate(long_request(&state, call).await, &rate)
+        }
         Err(e) => e.render(),
     }
 }
@@ -275,6 +318,8 @@ pub(crate) struct LongCall {
     pub(crate) granted: Duration,
     /// The caller asked for the route's file view (`Accept`).
     pub(crate) file: bool,
+    /// The caller's `RateLimit` headers, added to the answer.
+    pub(crate) rate: RateHeaders,
 }
 
 async fn prepare_long(
@@ -282,7 +327,7 @@ async fn prepare_long(
     route: &'static Route,
     request: Request,
 ) -> Result<LongCall, ApiError> {
-    let (ex, prefs) = prepare(state, route, request).await?;
+    let (ex, prefs, rate) = prepare(state, route, request).await?;
     let budget = prefs
         .prefer
         .budget(state.config.wait_default(), state.config.wait_max());
@@ -292,6 +337,7 @@ async fn prepare_long(
         budget,
         granted: budget,
         file: prefs.file,
+        rate,
     })
 }
 
@@ -310,6 +356,7 @@ pub(crate) async fn long_request(state: &AppState, call: LongCall) -> Response {
         budget,
         granted,
         file,
+        rate: _,
     } = call;
     let (waited, ex) = if budget.is_zero() {
         (Box::pin(state.poller.once(send(state, &ex))).await, ex)

@@ -37,8 +37,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 
 use crate::app::AppState;
 use crate::cache::Rendered;
+use crate::credentials::{self, Via};
 use crate::error::ApiError;
 use crate::exchange::Exchange;
+use crate::limits::Slot;
 use crate::routes::{Call, DiadocCall, DiadocReply, RawFile, Route, ShelfFile};
 use crate::upstream::diadoc::{DiadocRequest, OpenReply};
 use crate::upstream::{FileHeaders, UpstreamError, UpstreamReply};
@@ -69,13 +71,14 @@ const ATTR: &AsciiSet = &NON_ALPHANUMERIC
 /// bounded, a shelf generation whose empty name means "still running", or a plain call.
 pub(crate) async fn send(
     state: &AppState,
+    via: Via<'_>,
     reply: &DiadocReply,
     req: DiadocRequest<'_>,
 ) -> Result<UpstreamReply, UpstreamError> {
     match reply {
-        DiadocReply::File(_) => collect(state, req).await,
+        DiadocReply::File(_) => collect(state, via, req).await,
         DiadocReply::Shelf(shelf) => {
-            let mut reply = state.diadoc.send(req).await?;
+            let mut reply = credentials::diadoc(state, via, req).await?;
             if reply.retry_after.is_none()
                 && reply.status != StatusCode::NO_CONTENT
                 && shelf_name(state, shelf, &reply.body)
@@ -86,23 +89,28 @@ pub(crate) async fn send(
             }
             Ok(reply)
         }
-        _ => state.diadoc.send(req).await,
+        _ => credentials::diadoc(state, via, req).await,
     }
 }
 
 /// The file call's 2xx reply read whole, at most [`MAX_FILE_BYTES`]: a larger `Content-Length`
 /// is refused before the body is read, a body that grows past it as soon as it does.
-async fn collect(state: &AppState, req: DiadocRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+async fn collect(
+    state: &AppState,
+    via: Via<'_>,
+    req: DiadocRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
     let OpenReply {
         status,
         retry_after,
         file,
         sunset,
         mut response,
-    } = state
-        .diadoc
-        .open(req, state.config.request_timeout())
-        .await?;
+    } = credentials::diadoc_open(state, via, req, state.config.request_timeout())
+        .await?
+        // The slot is dropped here, before the body is read: the read is bounded by the
+        // request timeout and the 32 MiB cap.
+        .0;
     if file.length.is_some_and(|n| n > MAX_FILE_BYTES as u64) {
         return Err(UpstreamError::TooLarge(MAX_FILE_BYTES));
     }
@@ -145,24 +153,31 @@ pub(crate) async fn stream(
     // The headers must come within the request timeout like any call's; only the body may
     // take up to DOWNLOAD_TIMEOUT (an upstream that never answers is a 504, not a 15-minute
     // wait).
-    let opening = state.diadoc.open(
+    let opening = credentials::diadoc_open(
+        state,
+        Via::queued(state, ex.caller.as_ref()),
         DiadocRequest {
             method: call.method.method(),
             path: call.path,
             query: &ex.query,
             body: None,
-            token: ex.token.as_ref(),
+            token: None,
+            mode: None,
             // A file call: its body is bounded here, not by `send`.
             reply_cap: MAX_FILE_BYTES,
             request_id: ex.request_id.as_ref(),
         },
         DOWNLOAD_TIMEOUT,
     );
-    let opened = tokio::time::timeout(state.config.request_timeout(), opening)
-        .await
-        .map_err(|_| UpstreamError::Timeout)??;
-    let content_type = media_type(opened.file.content_type.as_ref(), view.media_type);
-    let disposition = attachment(&file_name(ex, &view, &opened.file));
+    // The wait for a slot of the credential's limits comes on top of the request timeout.
+    let opened = tokio::time::timeout(
+        state.config.request_timeout() + state.config.queue_timeout,
+        opening,
+    )
+    .await
+    .map_err(|_| UpstreamError::Timeout)??;
+    let content_type = media_type(opened.0.file.content_type.as_ref(), view.media_type);
+    let disposition = attachment(&file_name(ex, &view, &opened.0.file));
     Ok(streamed_response(
         opened,
         content_type,
@@ -204,22 +219,23 @@ async fn shelf_download(
         ApiError::BadGateway(format!("the reply finished without {}", shelf.field))
     })?;
     let query = [(shelf.query, name)];
-    let opened = state
-        .diadoc
-        .open(
-            DiadocRequest {
-                method: http::Method::GET,
-                path: shelf.path,
-                query: &query,
-                body: None,
-                token: ex.token.as_ref(),
-                // A file call: its body is bounded here, not by `send`.
-                reply_cap: MAX_FILE_BYTES,
-                request_id: ex.request_id.as_ref(),
-            },
-            DOWNLOAD_TIMEOUT,
-        )
-        .await?;
+    let opened = credentials::diadoc_open(
+        state,
+        Via::long(state, ex.caller.as_ref()),
+        DiadocRequest {
+            method: http::Method::GET,
+            path: shelf.path,
+            query: &query,
+            body: None,
+            token: None,
+            mode: None,
+            // A file call: its body is bounded here, not by `send`.
+            reply_cap: MAX_FILE_BYTES,
+            request_id: ex.request_id.as_ref(),
+        },
+        DOWNLOAD_TIMEOUT,
+    )
+    .await?;
     // The shelf only knows `application/octet-stream` and its own random names: the route's
     // media type and file name are the caller's.
     let disposition = attachment(&fill(ex, shelf.file.file_name));
@@ -290,13 +306,13 @@ fn safety_headers() -> [(HeaderName, HeaderValue); 3] {
 
 /// 200 with the upstream's body as it arrives.
 fn streamed_response(
-    opened: OpenReply,
+    (opened, slot): (OpenReply, Option<Slot>),
     content_type: HeaderValue,
     disposition: HeaderValue,
     stall: Duration,
 ) -> Response {
     let length = opened.file.length;
-    let mut response = Response::new(Body::from_stream(chunks(opened.response, stall)));
+    let mut response = Response::new(Body::from_stream(chunks(opened.response, slot, stall)));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CONTENT_DISPOSITION, disposition);
@@ -311,14 +327,17 @@ fn streamed_response(
 
 /// The upstream body as a stream of chunks; an error or a pause longer than `stall` ends it with
 /// an error, which makes the server cut the caller's response short.
+/// `slot` (of the credential's limits) is held until the stream ends or is dropped: Kontur
+/// counts the call in flight until its body is read.
 fn chunks(
     response: reqwest::Response,
+    slot: Option<Slot>,
     stall: Duration,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    futures_util::stream::unfold(Some(response), move |state| async move {
-        let mut response = state?;
+    futures_util::stream::unfold(Some((response, slot)), move |state| async move {
+        let (mut response, slot) = state?;
         match tokio::time::timeout(stall, response.chunk()).await {
-            Ok(Ok(Some(chunk))) => Some((Ok(chunk), Some(response))),
+            Ok(Ok(Some(chunk))) => Some((Ok(chunk), Some((response, slot)))),
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
                 let e = UpstreamError::from(e);

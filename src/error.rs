@@ -80,6 +80,20 @@ pub enum ApiError {
         retry_after: u64,
     },
 
+    /// A managed client called a route of an upstream it holds no credential for (the clients
+    /// file gives it only Diadoc, or only EDIN), or a route a managed client may not call.
+    #[error("not for this client: {0}")]
+    NotForClient(String),
+    /// The caller's inbound limit (`limits.rs`): 429 with `Retry-After` and the `RateLimit`
+    /// headers of its policy.
+    #[error("too many requests from this client")]
+    TooManyRequests {
+        /// Seconds until a request is let through again.
+        retry_after: u64,
+        /// The `RateLimit-Policy` and `RateLimit` headers.
+        headers: Vec<(axum::http::HeaderName, HeaderValue)>,
+    },
+
     // === upstream answered with an error ===
     /// The upstream refused the call; its status decides ours (see [`UpstreamFailure::status`]).
     #[error("upstream answered {}", .0.status)]
@@ -104,6 +118,18 @@ pub enum ApiError {
         /// The upstream did not answer in time (else the connection failed).
         timed_out: bool,
     },
+
+    /// Kontur's limits for this credential are in use and no slot came within the wait
+    /// (`limits.rs`): 503 with `Retry-After`; nothing was sent upstream.
+    #[error("upstream credential saturated")]
+    UpstreamBusy {
+        /// Seconds until a slot is likely.
+        retry_after: u64,
+    },
+    /// A managed credential was refused upstream and renewed, but the call was not safe to
+    /// repeat: 503 with `Retry-After: 1`; the caller sends it again.
+    #[error("credential renewed; call not repeated")]
+    CredentialRenewed,
 
     // === ours ===
     /// A defect on our side; the detail is logged, never sent.
@@ -144,7 +170,11 @@ impl ApiError {
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::HeadRejected(status) => *status,
             Self::OriginNotAllowed => StatusCode::FORBIDDEN,
-            Self::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyLogins { .. } | Self::TooManyRequests { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::NotForClient(_) => StatusCode::FORBIDDEN,
+            Self::UpstreamBusy { .. } | Self::CredentialRenewed => StatusCode::SERVICE_UNAVAILABLE,
             Self::CaptchaRequired => StatusCode::FORBIDDEN,
             Self::Upstream(f) => f.status(),
             Self::BadGateway(_) | Self::UpstreamTooLarge(_) => StatusCode::BAD_GATEWAY,
@@ -240,6 +270,32 @@ impl ApiError {
                     "too many login attempts for this {what}; try again in {retry_after} \
                      seconds (Retry-After)"
                 ),
+            ),
+            Self::NotForClient(why) => ("not-for-this-client", "Forbidden", why.clone()),
+            Self::TooManyRequests { retry_after, .. } => (
+                "too-many-requests",
+                "Too many requests",
+                format!(
+                    "this client's request rate is over its limit (RateLimit-Policy); try again \
+                     in {retry_after} seconds (Retry-After)"
+                ),
+            ),
+            Self::UpstreamBusy { retry_after } => (
+                "upstream-limit",
+                "Upstream limit in use",
+                format!(
+                    "Kontur's published limits for this upstream credential (requests at once and \
+                     per second) are in use by other requests and no slot came within the wait; \
+                     nothing was sent upstream: try again in {retry_after} seconds (Retry-After)"
+                ),
+            ),
+            Self::CredentialRenewed => (
+                "credential-renewed",
+                "Credential renewed",
+                "the upstream refused the gateway's credential for this client; the gateway \
+                 renewed it, but this call is not safe to repeat automatically (not a GET and no \
+                 Idempotency-Key), so it was not sent again: send it again"
+                    .to_owned(),
             ),
             Self::Upstream(f) => (
                 "upstream-error",
@@ -379,10 +435,28 @@ impl ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
-        if let Self::TooManyLogins { retry_after, .. } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        match self {
+            Self::TooManyLogins { retry_after, .. } | Self::UpstreamBusy { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Self::TooManyRequests {
+                retry_after,
+                headers,
+            } => {
+                let h = response.headers_mut();
+                h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                for (name, value) in headers {
+                    h.insert(name.clone(), value.clone());
+                }
+            }
+            Self::CredentialRenewed => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
             .extensions_mut()
@@ -440,6 +514,8 @@ impl From<UpstreamError> for ApiError {
             ),
             UpstreamError::EdinLoginRefused => Self::Unauthorized("wrong e-mail or password"),
             UpstreamError::EdinCaptchaRequired => Self::CaptchaRequired,
+            UpstreamError::Saturated(retry_after) => Self::UpstreamBusy { retry_after },
+            UpstreamError::CredentialRenewed => Self::CredentialRenewed,
         }
     }
 }

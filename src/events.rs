@@ -37,7 +37,6 @@ use std::time::Duration;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use prost_reflect::Value;
-use secrecy::SecretString;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 
 use crate::app::AppState;
@@ -110,7 +109,7 @@ struct Feed {
     stream: EventStream,
     /// The upstream query without the cursor.
     query: Vec<(&'static str, String)>,
-    token: Option<SecretString>,
+    caller: Option<crate::auth::Caller>,
     /// The page size sent upstream.
     limit: usize,
     key: [u8; 32],
@@ -174,7 +173,7 @@ pub(crate) async fn respond(
             .filter(|(name, _)| *name != cursor_name)
             .cloned()
             .collect(),
-        token: ex.token.clone(),
+        caller: ex.caller.clone(),
         limit: usize::try_from(limit).unwrap_or(usize::MAX),
         key: keys::feed_key(&ex, cursor_name),
     });
@@ -346,19 +345,22 @@ async fn fetch(
     if let Some(c) = cursor {
         query.push((cursor_name, c.to_owned()));
     }
-    let reply = state
-        .diadoc
-        .send(DiadocRequest {
+    let reply = crate::credentials::diadoc(
+        state,
+        crate::credentials::Via::queued(state, feed.caller.as_ref()),
+        DiadocRequest {
             method: call.method.method(),
             path: call.path,
             query: &query,
             body: None,
-            token: feed.token.as_ref(),
+            token: None,
+            mode: None,
             reply_cap: call.reply_cap,
             // A feed's poller serves every subscriber: no one caller's request id.
             request_id: None,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let list = state.transcoder.decode(feed.page.message, &reply.body)?;
     let mut items = Vec::new();
     if let Some(values) = list.get_field_by_name(feed.page.items) {

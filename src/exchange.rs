@@ -3,7 +3,6 @@
 //! (`reply.rs`) read it. It sits below all of them, so none of them imports the handler.
 
 use bytes::Bytes;
-use secrecy::SecretString;
 
 use crate::edin_codec::Login;
 use crate::params::Args;
@@ -22,8 +21,8 @@ pub(crate) struct Exchange {
     pub(crate) query: Vec<(&'static str, String)>,
     /// What goes upstream as the body.
     pub(crate) payload: Payload,
-    /// The caller's upstream token (`Auth::CallerToken` routes).
-    pub(crate) token: Option<SecretString>,
+    /// The caller: its own upstream token or its managed client (`Auth::CallerToken` routes).
+    pub(crate) caller: Option<crate::auth::Caller>,
     /// The caller's `Idempotency-Key`, echoed in a 202.
     pub(crate) idempotency_key: Option<String>,
     /// Our request path and query, for `Link` and `Location` headers.
@@ -57,6 +56,7 @@ impl Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::SecretString;
 
     /// An exchange can be printed (logs, test failures) without the caller's token or the
     /// login's password.
@@ -70,7 +70,9 @@ mod tests {
                 email: "demo@example.com".to_owned(),
                 password: SecretString::from("hunter2-password"),
             }),
-            token: Some(SecretString::from("token-abc123")),
+            caller: Some(crate::auth::Caller::Token(SecretString::from(
+                "token-abc123",
+            ))),
             idempotency_key: None,
             uri: http::Uri::from_static("/v1/edin/sessions"),
             request_id: None,

@@ -53,6 +53,7 @@ mod broker;
 mod cache;
 pub mod clients;
 pub mod config;
+mod credentials;
 #[cfg(feature = "sandbox")]
 pub mod demo;
 mod dispatch;

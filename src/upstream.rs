@@ -107,7 +107,7 @@ impl UpstreamFailure {
 }
 
 /// Why an upstream call did not produce a 2xx reply.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// The upstream answered with a non-2xx status.
     #[error("upstream answered {}", .0.status)]
@@ -133,6 +133,14 @@ pub enum UpstreamError {
     /// upstream's status and a clamped `Retry-After` (`retry_after::emit`).
     #[error("upstream rate limit, retry after {1} s")]
     RateLimited(UpstreamFailure, u64),
+    /// No slot of this upstream credential came within the wait (Kontur's published limits,
+    /// kept per credential by `limits.rs`): nothing was sent; retry after this many seconds.
+    #[error("upstream credential saturated, retry after {0} s")]
+    Saturated(u64),
+    /// The upstream refused a managed client's credential (401); the gateway renewed it, but the
+    /// call is not safe to repeat (not a GET, no `operationId`), so it was not sent again.
+    #[error("managed credential renewed; the call was not repeated")]
+    CredentialRenewed,
     /// The upstream answered 2xx with something we cannot use.
     #[error("unusable reply: {0}")]
     Unusable(String),

@@ -121,7 +121,7 @@ fn result_call(start: &Exchange, task: &TaskPoll, task_id: &str) -> Result<Excha
         query: args.upstream_query(route),
         args,
         payload: Payload::Empty,
-        token: start.token.clone(),
+        caller: start.caller.clone(),
         idempotency_key: None,
         uri,
         request_id: start.request_id.clone(),

@@ -99,7 +99,7 @@ pub enum DiadocAuthMode {
 }
 
 /// One Diadoc call, as the route table describes it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DiadocRequest<'a> {
     /// HTTP method of the upstream call.
     pub method: Method,
@@ -109,8 +109,11 @@ pub struct DiadocRequest<'a> {
     pub query: &'a [(&'static str, String)],
     /// Protobuf body, if any.
     pub body: Option<Bytes>,
-    /// The caller's Diadoc token; `None` for Authenticate.
+    /// The Diadoc token; `None` for Authenticate. Filled per attempt by `credentials.rs`.
     pub token: Option<&'a SecretString>,
+    /// How the token goes in the header, when not the gateway's configured mode: a managed
+    /// client's OIDC token is always `Bearer`, its password-login token always `DiadocAuth`.
+    pub mode: Option<DiadocAuthMode>,
     /// The most bytes of a 2xx reply read whole (`DiadocCall::reply_cap`, `read.rs`); file
     /// calls (`open`) bound their bodies in `download.rs` instead.
     pub reply_cap: usize,
@@ -149,8 +152,12 @@ impl DiadocClient {
     }
 
     /// The `Authorization` value for a call, marked sensitive so no layer logs it.
-    fn authorization(&self, token: Option<&SecretString>) -> Option<HeaderValue> {
-        let value = match (self.mode, token, &self.client_id) {
+    fn authorization(
+        &self,
+        token: Option<&SecretString>,
+        mode: Option<DiadocAuthMode>,
+    ) -> Option<HeaderValue> {
+        let value = match (mode.unwrap_or(self.mode), token, &self.client_id) {
             (DiadocAuthMode::Bearer, Some(token), _) => format!("Bearer {}", token.expose_secret()),
             (_, Some(token), Some(key)) => format!(
                 "DiadocAuth ddauth_api_client_id={},ddauth_token={}",
@@ -176,7 +183,7 @@ impl DiadocClient {
         if !req.query.is_empty() {
             builder = builder.query(req.query);
         }
-        if let Some(auth) = self.authorization(req.token) {
+        if let Some(auth) = self.authorization(req.token, req.mode) {
             builder = builder.header(header::AUTHORIZATION, auth);
         }
         if let Some(id) = req.request_id {
@@ -370,7 +377,7 @@ mod tests {
     fn diadocauth_header_carries_key_and_token_without_space() {
         let token = SecretString::from("tok".to_owned());
         let v = client(DiadocAuthMode::Diadocauth, Some("dev-1"))
-            .authorization(Some(&token))
+            .authorization(Some(&token), None)
             .expect("header");
         assert_eq!(v, "DiadocAuth ddauth_api_client_id=dev-1,ddauth_token=tok");
         assert!(v.is_sensitive());
@@ -379,7 +386,7 @@ mod tests {
     #[test]
     fn authenticate_sends_the_client_id_alone() {
         let v = client(DiadocAuthMode::Diadocauth, Some("dev-1"))
-            .authorization(None)
+            .authorization(None, None)
             .expect("header");
         assert_eq!(v, "DiadocAuth ddauth_api_client_id=dev-1");
     }
@@ -388,7 +395,7 @@ mod tests {
     fn bearer_mode_passes_the_token_through() {
         let token = SecretString::from("abc".to_owned());
         let v = client(DiadocAuthMode::Bearer, Some("dev-1"))
-            .authorization(Some(&token))
+            .authorization(Some(&token), None)
             .expect("header");
         assert_eq!(v, "Bearer abc");
     }

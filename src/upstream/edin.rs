@@ -29,7 +29,7 @@ use super::{UpstreamError, UpstreamReply};
 pub const EDIN_REPLY_CAP: usize = read::DEFAULT_REPLY_CAP;
 
 /// One EDIN call, as the route table describes it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EdinRequest<'a> {
     /// HTTP method of the upstream call.
     pub method: Method,
@@ -39,8 +39,8 @@ pub struct EdinRequest<'a> {
     pub query: &'a [(&'static str, String)],
     /// JSON body, if any.
     pub body: Option<Bytes>,
-    /// The caller's session id.
-    pub sid: &'a SecretString,
+    /// The session id (filled per attempt by `credentials.rs`; none is a rejected session).
+    pub sid: Option<&'a SecretString>,
     /// The caller's `X-Request-Id`, sent on as `X-Request-Id`.
     pub request_id: Option<&'a HeaderValue>,
 }
@@ -140,7 +140,9 @@ impl EdinClient {
 
     /// Sends one call with the session cookie; returns the 2xx reply.
     pub async fn send(&self, req: EdinRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
-        let sid = req.sid;
+        let Some(sid) = req.sid else {
+            return Err(UpstreamError::EdinSessionRejected);
+        };
         let mut builder = self
             .http
             .request(req.method, format!("{}{}", self.base, req.path))
@@ -148,7 +150,7 @@ impl EdinClient {
         if !req.query.is_empty() {
             builder = builder.query(req.query);
         }
-        let mut cookie = HeaderValue::from_str(&format!("SID={}", req.sid.expose_secret()))
+        let mut cookie = HeaderValue::from_str(&format!("SID={}", sid.expose_secret()))
             .map_err(|_| UpstreamError::EdinSessionRejected)?;
         cookie.set_sensitive(true);
         builder = builder.header(header::COOKIE, cookie);
