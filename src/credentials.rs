@@ -4,7 +4,7 @@
 //! 1. pick the credential: the caller's own token, or the managed client's (`clients.rs`), whose
 //!    token or session id comes from the broker (`broker.rs`: one per credential, refreshed
 //!    before it expires, never fetched twice at once);
-//! 2. for Diadoc, take a slot of that credential's limits first (`limits.rs`: Kontur's published
+//! 2. then, for Diadoc, take a slot of that credential's limits first (`limits.rs`: Kontur's published
 //!    "at most 4 at once, 100 per second", lifecycle.md §3), waiting at most the caller's wait;
 //!    no slot in time is a 503 with `Retry-After` and nothing sent;
 //! 3. send, and when the upstream refuses a **managed** credential (Diadoc 401, EDIN's rejected
@@ -183,10 +183,8 @@ async fn diadoc_call(
     let mut repeats_429 = 0;
     let mut stale: Option<SecretString> = None;
     loop {
-        let slot = match &credential {
-            Some(c) => Some(acquire(state, c, deadline).await?),
-            None => None,
-        };
+        // The token first: 1,000 requests arriving at once all wait on the broker's one fetch,
+        // not four at a time behind the limits.
         let (token, mode) = match &credential {
             None => (None, None),
             Some(DiadocCredential::Own(token)) => (Some((*token).clone()), None),
@@ -202,6 +200,10 @@ async fn diadoc_call(
                 };
                 (Some(issued.token), Some(issued.mode))
             }
+        };
+        let slot = match &credential {
+            Some(c) => Some(acquire(state, c, deadline).await?),
+            None => None,
         };
         let attempt = DiadocRequest {
             token: token.as_ref(),

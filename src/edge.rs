@@ -33,7 +33,9 @@ use crate::error::ApiError;
 use crate::routes::ROUTES;
 
 /// The request headers a browser may send (preflight `Access-Control-Allow-Headers`): what
-/// `auth.rs` and `preferences.rs` read, the body's type, and the request id.
+/// `auth.rs` and `preferences.rs` read, the body's type, and the request id. Not `X-Api-Key`:
+/// a managed client's key belongs to a backend service, never to a page's script, so a browser
+/// is not allowed to send it cross-origin.
 pub(crate) const ALLOWED_REQUEST_HEADERS: [HeaderName; 8] = [
     header::AUTHORIZATION,
     header::CONTENT_TYPE,
@@ -47,7 +49,7 @@ pub(crate) const ALLOWED_REQUEST_HEADERS: [HeaderName; 8] = [
 
 /// The response headers a frontend's script may read (`Access-Control-Expose-Headers`): the
 /// ones the gateway sets that are not CORS-safelisted.
-pub(crate) const EXPOSED_HEADERS: [HeaderName; 9] = [
+pub(crate) const EXPOSED_HEADERS: [HeaderName; 11] = [
     header::LOCATION,
     header::RETRY_AFTER,
     header::LINK,
@@ -57,6 +59,8 @@ pub(crate) const EXPOSED_HEADERS: [HeaderName; 9] = [
     header::CONTENT_DISPOSITION,
     HeaderName::from_static("sunset"),
     header::WWW_AUTHENTICATE,
+    HeaderName::from_static("ratelimit"),
+    HeaderName::from_static("ratelimit-policy"),
 ];
 
 /// The CSP of every answer but an HTML page: JSON, problems and files load nothing and may not

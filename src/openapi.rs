@@ -31,7 +31,10 @@ use axum::routing::get;
 use http::header;
 use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// The name of the managed clients' security scheme (`X-Api-Key`).
+pub(crate) const API_KEY_SCHEME: &str = "apiKey";
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{Components, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, RefOr};
 use utoipa_swagger_ui::SwaggerUi;
@@ -95,6 +98,14 @@ pub fn document() -> OpenApi {
     ] {
         components.add_security_scheme(name, security_scheme(service));
     }
+    components.add_security_scheme(
+        API_KEY_SCHEME,
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-Api-Key",
+            "A managed client's API key (the operator's clients file holds its SHA-256). The \
+             gateway holds the client's upstream credentials: no login, no upstream token.",
+        ))),
+    );
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -110,14 +121,16 @@ pub fn document() -> OpenApi {
                 .name(Service::Diadoc.name())
                 .description(Some(
                     "Kontur Diadoc. Log in with `createDiadocSession`, then send the token as \
-                     `Authorization: Bearer <token>`.",
+                     `Authorization: Bearer <token>`; or, as a managed client, send \
+                     `X-Api-Key: <key>` and no token.",
                 ))
                 .build(),
             TagBuilder::new()
                 .name(Service::Edin.name())
                 .description(Some(
                     "EDIN bdoc (doc.edin.ua). Log in with `createEdinSession`, then send the \
-                     session id as `Authorization: Bearer <token>`.",
+                     session id as `Authorization: Bearer <token>`; or, as a managed client, \
+                     send `X-Api-Key: <key>` and no session id.",
                 ))
                 .build(),
         ]))
@@ -128,7 +141,14 @@ const INFO: &str = "Clean JSON REST in front of Kontur Diadoc (protobuf over HTT
 (JSON with a session cookie). The gateway adds the upstream credentials, translates every call, \
 waits out asynchronous work (`Prefer: wait=N`; 202 when the wait runs out) and answers every \
 error as `application/problem+json` (RFC 9457). Diadoc JSON: camelCase keys, enum value names, \
-64-bit integers as strings, timestamps as RFC 3339, bytes as base64.";
+64-bit integers as strings, timestamps as RFC 3339, bytes as base64.
+
+Two ways to call: with your own upstream token (`Authorization: Bearer …`, from the session \
+routes), or as a managed client with `X-Api-Key: <key>`, for which the gateway holds the upstream \
+credentials (an OpenID Connect refresh token or a login for Diadoc, an e-mail and password for \
+EDIN) and renews them itself. Kontur's published limits (4 requests at once, 100 per second per \
+credential) are kept by the gateway: a request waits for a slot, or gets 503 with `Retry-After`. \
+An operator may set an inbound limit per client: 429 with `Retry-After` and `RateLimit` headers.";
 
 /// Every component: Diadoc messages, EDIN types, and the gateway's own.
 #[derive(Default)]

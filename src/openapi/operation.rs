@@ -52,13 +52,17 @@ pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operati
         ));
     }
     op = match route.auth {
-        Auth::CallerToken => op.security(SecurityRequirement::new(
-            match route.service() {
-                Service::Diadoc => "diadocToken",
-                Service::Edin => "edinSession",
-            },
-            Vec::<String>::new(),
-        )),
+        // Either the caller's own upstream token or a managed client's API key.
+        Auth::CallerToken => op.securities(Some([
+            SecurityRequirement::new(
+                match route.service() {
+                    Service::Diadoc => "diadocToken",
+                    Service::Edin => "edinSession",
+                },
+                Vec::<String>::new(),
+            ),
+            SecurityRequirement::new(super::API_KEY_SCHEME, Vec::<String>::new()),
+        ])),
         Auth::DeveloperKey | Auth::None => op.securities(Some(Vec::<SecurityRequirement>::new())),
     };
     let (status, mut success) = success(route, schemas);
@@ -76,18 +80,40 @@ pub(super) fn operation(route: &'static Route, schemas: &mut Schemas) -> Operati
         op = op.response("202", pending_response(route));
     }
     for (status, why) in errors(route) {
-        op = op.response(
-            status,
-            ResponseBuilder::new()
-                .description(why)
-                .content(
-                    PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(PROBLEM)))
-                        .build(),
-                )
+        let mut response = ResponseBuilder::new().description(why).content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(PROBLEM)))
                 .build(),
         );
+        if matches!(status, "429" | "503") {
+            response = response.header(
+                "Retry-After",
+                header_schema(
+                    Type::Integer,
+                    "Seconds to wait before sending the request again.",
+                ),
+            );
+        }
+        if status == "429" && route.auth == Auth::CallerToken {
+            response = response
+                .header(
+                    "RateLimit-Policy",
+                    header_schema(
+                        Type::String,
+                        "The caller's inbound limit, when the operator set one \
+                         (draft-ietf-httpapi-ratelimit-headers).",
+                    ),
+                )
+                .header(
+                    "RateLimit",
+                    header_schema(
+                        Type::String,
+                        "What is left of that limit, and when it resets.",
+                    ),
+                );
+        }
+        op = op.response(status, response.build());
     }
     op.build()
 }
@@ -389,7 +415,7 @@ fn errors(route: &Route) -> Vec<(&'static str, String)> {
                     route.body_limit
                 )
             } else if specific.is_empty() {
-                generic.to_owned()
+                generic
             } else {
                 specific.join("; or: ")
             };
@@ -399,7 +425,7 @@ fn errors(route: &Route) -> Vec<(&'static str, String)> {
 }
 
 /// The statuses every route of its kind can answer, with the generic reasons.
-fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
+fn errors_generic(route: &Route) -> Vec<(&'static str, String)> {
     let mut out = vec![(
         "400",
         "Invalid parameters, headers or body (each field named in `errors`), or the upstream \
@@ -409,9 +435,14 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
         "401",
         match route.auth {
             Auth::CallerToken => {
-                "No usable bearer token, or the upstream rejected it (log in again)."
+                "No usable bearer token or API key (`X-Api-Key` unknown, or sent with an \
+                 `Authorization` header), caller tokens switched off by the operator, or the \
+                 upstream rejected the caller's own token (log in again)."
             }
-            Auth::DeveloperKey | Auth::None => "Wrong login or password.",
+            Auth::DeveloperKey | Auth::None => {
+                "Wrong login or password, or logins are switched off (the gateway serves managed \
+                 clients only)."
+            }
         },
     ));
     if route.service() == Service::Diadoc {
@@ -422,7 +453,8 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
     }
     out.push((
         "403",
-        "The upstream denies access (box, company), or asks for a captcha.",
+        "The upstream denies access (box, company), or asks for a captcha; or the managed \
+         client (`X-Api-Key`) holds no credential for this upstream.",
     ));
     out.push(("404", "The upstream has no such object."));
     if matches!(
@@ -448,7 +480,12 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
         out.push(("413", "The body is too large."));
         out.push(("415", "The body is not `application/json`."));
     }
-    out.push(("429", "The upstream's rate limit."));
+    out.push((
+        "429",
+        "The caller's inbound limit (`RateLimit-Policy`, `RateLimit`), or the upstream's rate \
+         limit for a call the gateway could not repeat within the wait; retry after \
+         `Retry-After` seconds.",
+    ));
     if crate::throttle::is_login(route) {
         // Replaces the line above (the later entry of a status wins).
         out.push((
@@ -464,13 +501,36 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, &'static str)> {
         out.push(("501", "The gateway has no Diadoc developer key configured."));
     }
     out.push(("502", "The upstream failed or sent an unusable reply."));
+    let mut unavailable = Vec::new();
     if route.stream.is_some() {
-        out.push((
-            "503",
-            "Too many event streams are open (`EDI_GATEWAY_EVENTS_MAX_STREAMS`); retry after \
-             `Retry-After` seconds.",
-        ));
+        unavailable.push("too many event streams are open (`EDI_GATEWAY_EVENTS_MAX_STREAMS`)");
     }
-    out.push(("504", "The upstream did not answer in time."));
+    if route.auth == Auth::CallerToken {
+        if route.service() == Service::Diadoc {
+            unavailable.push(
+                "Kontur's published limits for this credential (requests at once and per second) \
+                 are in use and no slot came within the wait (`upstream-limit`; nothing was sent)",
+            );
+        }
+        unavailable.push(
+            "a managed client's upstream credential was refused and renewed, and this call is \
+             not safe to repeat automatically (`credential-renewed`: send it again), or cannot \
+             be used now (`credential-unavailable`, e.g. EDIN asks for a captcha)",
+        );
+    }
+    unavailable.push("the upstream asks to retry later");
+    let mut unavailable = unavailable.join("; or ");
+    if let Some(first) = unavailable.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut out: Vec<(&'static str, String)> = out
+        .into_iter()
+        .map(|(status, text)| (status, text.to_owned()))
+        .collect();
+    out.push((
+        "503",
+        format!("{unavailable}; retry after `Retry-After` seconds."),
+    ));
+    out.push(("504", "The upstream did not answer in time.".to_owned()));
     out
 }
