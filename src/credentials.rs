@@ -39,8 +39,11 @@ const MAX_429_REPEATS: u32 = 3;
 pub(crate) struct Via<'a> {
     /// The caller; `None` for calls made without a credential (Diadoc's Authenticate).
     pub(crate) caller: Option<&'a Caller>,
-    /// The longest wait for a slot of the credential's limits, and for a 429's `Retry-After`.
+    /// The longest wait for a slot of the credential's limits.
     pub(crate) wait: Duration,
+    /// The longest wait for Diadoc's 429 `Retry-After` before the call is repeated; past it the
+    /// 429 goes to the caller.
+    pub(crate) retry_within: Duration,
 }
 
 impl<'a> Via<'a> {
@@ -49,6 +52,7 @@ impl<'a> Via<'a> {
         Self {
             caller,
             wait: state.config.queue_timeout,
+            retry_within: state.config.queue_timeout,
         }
     }
 
@@ -62,12 +66,14 @@ impl<'a> Via<'a> {
         }
     }
 
-    /// A call of a polling loop or a long request: it may wait as long as the longest wait a
-    /// caller can ask for.
+    /// A call of a polling loop or a long request: it may wait for a slot as long as the
+    /// longest wait a caller can ask for (its caller gets a 202 when its own wait runs out), and
+    /// for a 429's `Retry-After` as long as any other call.
     pub(crate) fn long(state: &AppState, caller: Option<&'a Caller>) -> Self {
         Self {
             caller,
             wait: state.config.wait_max(),
+            retry_within: state.config.queue_timeout,
         }
     }
 }
@@ -178,6 +184,7 @@ async fn diadoc_call(
 ) -> Result<(Got, Option<crate::limits::Slot>), UpstreamError> {
     let credential = diadoc_credential(via.caller)?;
     let deadline = Instant::now() + via.wait;
+    let retry_deadline = Instant::now() + via.retry_within;
     let safe = repeatable(&req.method, req.query);
     let mut renewed = false;
     let mut repeats_429 = 0;
@@ -241,7 +248,7 @@ async fn diadoc_call(
                 if f.status == 429 && safe && repeats_429 < MAX_429_REPEATS =>
             {
                 let until = Instant::now() + Duration::from_secs(secs.max(1));
-                if until > deadline {
+                if until > retry_deadline {
                     return Err(UpstreamError::RateLimited(f, secs));
                 }
                 repeats_429 += 1;
