@@ -141,5 +141,6 @@ fn clone_error(e: &UpstreamError) -> UpstreamError {
         UpstreamError::EdinLoginRefused => UpstreamError::EdinLoginRefused,
         UpstreamError::EdinCaptchaRequired => UpstreamError::EdinCaptchaRequired,
         UpstreamError::TooLarge(n) => UpstreamError::TooLarge(*n),
+        UpstreamError::CredentialUnavailable(c) => UpstreamError::CredentialUnavailable(c.clone()),
     }
 }
