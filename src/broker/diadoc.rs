@@ -11,7 +11,7 @@ use prost_reflect::prost::Message as _;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use super::oidc::{self, Rotation};
+use super::oidc::{self, Rotation, Seen};
 use super::{Broker, Slot};
 use crate::clients::model::{Diadoc, DiadocLogin};
 use crate::upstream::diadoc::{DiadocAuthMode, DiadocClient, DiadocRequest};
@@ -55,7 +55,7 @@ impl Issued {
 
 /// One Diadoc credential: its token slot and, for OpenID Connect, its refresh token.
 pub(crate) struct DiadocSlot {
-    slot: Slot<Issued>,
+    pub(super) slot: Slot<Issued>,
     rotation: RwLock<Rotation>,
 }
 
@@ -133,19 +133,21 @@ impl Broker {
             }
         }
         let _flight = slot.slot.flight.lock().await;
-        let changed = match &cred.login {
+        let seen = match &cred.login {
             DiadocLogin::Oidc { refresh_token, .. } => slot
                 .rotation
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
                 .see(refresh_token),
-            DiadocLogin::Password { .. } => false,
+            DiadocLogin::Password { .. } => Seen::Known,
         };
-        if changed {
+        if seen == Seen::Changed {
             tracing::info!(
                 client,
                 "the clients file gives a new Diadoc refresh token; using it"
             );
+        }
+        if seen != Seen::Known {
             slot.slot.reset();
         } else if let Some(outcome) = slot.slot.since(look.attempts) {
             return outcome.map(|held| held.token());

@@ -183,6 +183,17 @@ pub(crate) struct Rotation {
     ours: VecDeque<Digest>,
 }
 
+/// What [`Rotation::see`] made of the file's refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// The one in use, or one the broker wrote there: nothing to do.
+    Known,
+    /// The credential's first use.
+    First,
+    /// The operator put a new one there: drop the access token and any back-off.
+    Changed,
+}
+
 fn digest(token: &SecretString) -> Digest {
     Sha256::digest(token.expose_secret().as_bytes()).into()
 }
@@ -194,21 +205,25 @@ impl Rotation {
         self.file != Some(d) && !self.ours.contains(&d)
     }
 
-    /// Takes note of the file's value; `true` when it is new (the operator changed it), which
-    /// makes it the one in use.
-    pub(crate) fn see(&mut self, file: &SecretString) -> bool {
+    /// Takes note of the file's value; a new one (first use, or the operator changed it)
+    /// becomes the one in use.
+    pub(crate) fn see(&mut self, file: &SecretString) -> Seen {
         let d = digest(file);
         if self.file == Some(d) {
-            return false;
+            return Seen::Known;
         }
-        let news = !self.ours.contains(&d);
-        if news {
+        let seen = match (self.file, self.ours.contains(&d)) {
+            (_, true) => Seen::Known,
+            (None, false) => Seen::First,
+            (Some(_), false) => Seen::Changed,
+        };
+        if seen != Seen::Known {
             self.current = None;
         }
-        // Either the operator's new value, or the file now shows a rotated one (written back
-        // and reloaded): remember it as the file's, so it is not news later.
+        // The operator's value, or the file now shows a rotated one (written back and
+        // reloaded): remember it as the file's, so it is not news later.
         self.file = Some(d);
-        news
+        seen
     }
 
     /// The refresh token to send.

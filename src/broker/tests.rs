@@ -334,6 +334,30 @@ async fn a_token_is_reused_then_refreshed_a_minute_before_it_expires() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_cached_token_is_handed_out_without_waiting_for_the_refresh_lock() {
+    let stub = Stub::spawn();
+    let broker = Broker::new(http());
+    let (cred, dc) = (oidc(&stub, FILE_TOKEN, None), diadoc_client(&stub));
+    bearer(&broker, &cred, &dc).await;
+    let slot = broker.diadoc.get(&cred.key).await.expect("slot");
+    let _refreshing = slot.slot.flight.lock().await;
+    // Blocked on the lock, the paused clock would run to the timeout at once.
+    let token = tokio::time::timeout(Duration::from_secs(1), bearer(&broker, &cred, &dc))
+        .await
+        .expect("the fast path takes no async lock");
+    assert_eq!(token, "at-1");
+
+    let edin = edin_client(&stub);
+    assert_eq!(sid(&broker, &edin).await.expect("sid"), "sid-1");
+    let slot = broker.edin.get(&edin_cred().key).await.expect("slot");
+    let _relogging = slot.flight.lock().await;
+    let s = tokio::time::timeout(Duration::from_secs(1), sid(&broker, &edin))
+        .await
+        .expect("the fast path takes no async lock");
+    assert_eq!(s.expect("sid"), "sid-1");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_short_lived_token_is_refreshed_halfway() {
     let stub = Stub::spawn();
     *stub.ctl.expires_in.lock().expect("stub") = Some(100);
