@@ -195,15 +195,20 @@ async fn diadoc_call(
         let (token, mode) = match &credential {
             None => (None, None),
             Some(DiadocCredential::Own(token)) => (Some((*token).clone()), None),
-            Some(DiadocCredential::Managed(cred, _)) => {
+            Some(DiadocCredential::Managed(cred, client)) => {
                 let issued = match stale.take() {
                     Some(old) => {
                         state
                             .broker
-                            .diadoc_after_401(cred, &old, &state.diadoc)
+                            .diadoc_after_401(&client.name, cred, &old, &state.diadoc)
                             .await?
                     }
-                    None => state.broker.diadoc(cred, &state.diadoc).await?,
+                    None => {
+                        state
+                            .broker
+                            .diadoc(&client.name, cred, &state.diadoc)
+                            .await?
+                    }
                 };
                 (Some(issued.token), Some(issued.mode))
             }
@@ -232,12 +237,12 @@ async fn diadoc_call(
                 stale = token;
                 if !safe {
                     // Renew now, so the caller's repeat finds a good token; do not repeat.
-                    if let (Some(DiadocCredential::Managed(cred, _)), Some(old)) =
+                    if let (Some(DiadocCredential::Managed(cred, client)), Some(old)) =
                         (&credential, stale.take())
                     {
                         state
                             .broker
-                            .diadoc_after_401(cred, &old, &state.diadoc)
+                            .diadoc_after_401(&client.name, cred, &old, &state.diadoc)
                             .await?;
                     }
                     return Err(UpstreamError::CredentialRenewed);
@@ -314,7 +319,7 @@ pub(crate) async fn edin(
         )));
     };
     let safe = repeatable(&req.method, req.query);
-    let sid = state.broker.edin(cred, &state.edin).await?;
+    let sid = state.broker.edin(&client.name, cred, &state.edin).await?;
     match state
         .edin
         .send(EdinRequest {
@@ -326,7 +331,7 @@ pub(crate) async fn edin(
         Err(UpstreamError::EdinSessionRejected) => {
             let fresh = state
                 .broker
-                .edin_after_reject(cred, &sid, &state.edin)
+                .edin_after_reject(&client.name, cred, &sid, &state.edin)
                 .await?;
             if !safe {
                 return Err(UpstreamError::CredentialRenewed);

@@ -18,7 +18,7 @@ use edi_transcode::{FieldProblem, TranscodeError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::upstream::{UpstreamError, UpstreamFailure};
+use crate::upstream::{CredentialProblem, CredentialUnavailable, UpstreamError, UpstreamFailure};
 
 /// The media type of every error body (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -147,6 +147,10 @@ pub enum ApiError {
         /// The upstream's `Retry-After`, in seconds, as read (clamped when emitted).
         retry_after: u64,
     },
+    /// A managed client's upstream credential is refused, or EDIN wants a captcha for it; the
+    /// token broker backs off (`broker.rs`). 503 with `Retry-After`: the operator must act.
+    #[error("credential unavailable: {}", .0.client)]
+    CredentialUnavailable(Box<CredentialUnavailable>),
 }
 
 impl ApiError {
@@ -186,6 +190,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             Self::RetryLater { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CredentialUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -352,7 +357,40 @@ impl ApiError {
                     failure.message
                 ),
             ),
+            Self::CredentialUnavailable(c) => (
+                "credential-unavailable",
+                "The client's upstream credential is unavailable",
+                credential_detail(c),
+            ),
         }
+    }
+}
+
+/// What the operator must do about a managed client's credential, and when the gateway tries
+/// it again.
+fn credential_detail(c: &CredentialUnavailable) -> String {
+    let (client, secs) = (&c.client, c.retry_after);
+    match c.reason {
+        CredentialProblem::DiadocTokenRefused => format!(
+            "the Diadoc credential of the managed client '{client}' was refused by the token \
+             endpoint: its client_id or client_secret is wrong, or its refresh token was revoked \
+             or has expired. The operator must put a working credential in the clients file \
+             (a new refresh token is picked up on reload); the gateway tries again in {secs} seconds"
+        ),
+        CredentialProblem::DiadocLoginRefused => format!(
+            "Diadoc refused the password login of the managed client '{client}' (its login or \
+             password, or the gateway's developer key). The operator must fix it in the clients \
+             file or the gateway's configuration; the gateway tries again in {secs} seconds"
+        ),
+        CredentialProblem::EdinCaptcha => format!(
+            "EDIN asks for a captcha for the managed client '{client}': the operator must log in \
+             once in EDIN's web UI (https://doc.edin.ua) with that client's e-mail and password; \
+             the gateway does not try to log in again for {secs} seconds"
+        ),
+        CredentialProblem::EdinLoginRefused => format!(
+            "EDIN refused the e-mail and password of the managed client '{client}'. The operator \
+             must fix them in the clients file; the gateway does not try again for {secs} seconds"
+        ),
     }
 }
 
@@ -430,6 +468,10 @@ impl ApiError {
                 header::RETRY_AFTER,
                 HeaderValue::from(crate::upstream::retry_after::emit(*retry_after)),
             );
+        } else if let Self::CredentialUnavailable(c) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(c.retry_after.max(1)));
         } else if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
@@ -480,6 +522,7 @@ impl ApiError {
             },
             upstream: match self {
                 Self::Upstream(f) | Self::RetryLater { failure: f, .. } => Some(f),
+                Self::CredentialUnavailable(c) => c.upstream.as_ref(),
                 _ => None,
             },
         };
@@ -516,6 +559,7 @@ impl From<UpstreamError> for ApiError {
             UpstreamError::EdinCaptchaRequired => Self::CaptchaRequired,
             UpstreamError::Saturated(retry_after) => Self::UpstreamBusy { retry_after },
             UpstreamError::CredentialRenewed => Self::CredentialRenewed,
+            UpstreamError::CredentialUnavailable(c) => Self::CredentialUnavailable(c),
         }
     }
 }

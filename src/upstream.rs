@@ -106,7 +106,8 @@ impl UpstreamFailure {
     }
 }
 
-/// Why an upstream call did not produce a 2xx reply.
+/// Why an upstream call did not produce a 2xx reply. `Clone`, so every waiter of a shared
+/// attempt (the token broker's single flight, a shared lookup) gets the one failure.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// The upstream answered with a non-2xx status.
@@ -147,6 +148,48 @@ pub enum UpstreamError {
     /// A reply the gateway reads whole is larger than this many bytes (`download.rs`).
     #[error("upstream reply larger than {0} bytes")]
     TooLarge(usize),
+    /// The token broker (`broker.rs`) will not use a managed client's credential for now: the
+    /// upstream refused it, or EDIN asks for a captcha. The broker backs off instead of asking
+    /// again; the caller gets 503 `credential-unavailable` with `Retry-After`.
+    #[error("{} credential of client {:?} unavailable ({:?}), retry after {} s", .0.reason.service().name(), .0.client, .0.reason, .0.retry_after)]
+    CredentialUnavailable(Box<CredentialUnavailable>),
+}
+
+/// Why, and for how long, the broker will not use a managed client's credential.
+#[derive(Debug, Clone)]
+pub struct CredentialUnavailable {
+    /// The managed client's name (from the clients file; never a secret).
+    pub client: String,
+    /// What went wrong.
+    pub reason: CredentialProblem,
+    /// Seconds until the broker tries the credential again (`Retry-After`), at least 1.
+    pub retry_after: u64,
+    /// What the upstream said when it refused, redacted (`redact.rs`), when it said something.
+    pub upstream: Option<UpstreamFailure>,
+}
+
+/// What the broker found wrong with a managed client's credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialProblem {
+    /// The OpenID Connect token endpoint refused the refresh-token grant (a 4xx): the
+    /// client_id/client_secret are wrong, or the refresh token is revoked or expired.
+    DiadocTokenRefused,
+    /// Diadoc's password login (Authenticate) refused the login, password or developer key.
+    DiadocLoginRefused,
+    /// EDIN asks for a captcha for this user, which only its web UI can show.
+    EdinCaptcha,
+    /// EDIN refused the e-mail and password.
+    EdinLoginRefused,
+}
+
+impl CredentialProblem {
+    /// The upstream the credential is for.
+    pub const fn service(self) -> Service {
+        match self {
+            Self::DiadocTokenRefused | Self::DiadocLoginRefused => Service::Diadoc,
+            Self::EdinCaptcha | Self::EdinLoginRefused => Service::Edin,
+        }
+    }
 }
 
 /// The refusal of a call: the failure as the caller may see it (redacted, `redact.rs`), and
