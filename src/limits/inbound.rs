@@ -1,6 +1,7 @@
 //! Inbound limits per client (a managed client's id, or a caller token's hash): `per_second`
 //! requests with a `burst`, counted by a GCRA in a bounded moka cache (like `throttle.rs`).
-//! A refused request does not count.
+//! A refused request does not count. Entries are keyed by client alone: after a reload with
+//! another rate, the client's TAT is read with the new figures (no second budget).
 //!
 //! Every answer can carry the fields of the IETF draft "RateLimit header fields for HTTP"
 //! (draft-ietf-httpapi-ratelimit-headers-11, §3–4; the policy item is a quoted String, which
