@@ -29,6 +29,10 @@ pub use crate::server::{serve, shutdown_signal};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub std::net::SocketAddr);
 
+/// The most requests that wait at once for a slot of one upstream credential's limits; past it a
+/// request is answered 503 at once (`limits.rs`).
+const MAX_WAITERS_PER_CREDENTIAL: usize = 1000;
+
 /// Shared, immutable state: one `Arc`, cloned into every request.
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<App>);
@@ -103,8 +107,8 @@ impl AppState {
             throttle,
             clients,
             broker,
-            upstream_limits: crate::limits::UpstreamLimits::default(),
-            inbound: crate::limits::Inbound::default(),
+            upstream_limits: crate::limits::UpstreamLimits::new(MAX_WAITERS_PER_CREDENTIAL),
+            inbound: crate::limits::Inbound::new(),
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
             edin,

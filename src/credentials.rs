@@ -289,7 +289,13 @@ async fn acquire(
         .upstream_limits
         .acquire(&credential.limit_key(), limits, wait)
         .await
-        .map_err(|busy| UpstreamError::Saturated(busy.retry_after.as_secs().max(1)))
+        .map_err(|busy| {
+            tracing::debug!(
+                why = busy.why,
+                "no slot of the credential's limits within the wait"
+            );
+            UpstreamError::Saturated(busy.retry_after_secs())
+        })
 }
 
 /// Sends one EDIN call for `via`'s caller: the caller's own session id, or the managed
@@ -394,7 +400,7 @@ pub(crate) fn admit_login(state: &AppState) -> Result<(), ApiError> {
 }
 
 /// The caller's inbound limit: its `RateLimit` headers, or a 429 with them.
-pub(crate) fn inbound(
+pub(crate) async fn inbound(
     state: &AppState,
     caller: &Caller,
 ) -> Result<crate::dispatch::RateHeaders, ApiError> {
@@ -415,10 +421,11 @@ pub(crate) fn inbound(
     match state
         .inbound
         .check(&key, crate::limits::Rate { per_second, burst })
+        .await
     {
         Ok(quota) => Ok(quota.headers()),
         Err(refused) => Err(ApiError::TooManyRequests {
-            retry_after: refused.retry_after.as_secs().max(1),
+            retry_after: refused.retry_after_secs(),
             headers: refused.headers(),
         }),
     }

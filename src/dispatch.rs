@@ -157,7 +157,7 @@ async fn prepare(
     };
     // The caller's inbound limit (`limits.rs`), before anything is read or sent.
     let rate = match &caller {
-        Some(caller) => crate::credentials::inbound(state, caller)?,
+        Some(caller) => crate::credentials::inbound(state, caller).await?,
         None => RateHeaders::new(),
     };
     let args = {
