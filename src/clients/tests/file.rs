@@ -427,12 +427,9 @@ fn a_wrong_type_or_broken_syntax_does_not_quote_the_value() {
     let message = refused(&text);
     assert!(message.contains("client[0].limits.burst"), "{message}");
     assert!(message.contains("invalid type"), "{message}");
-    let text = format!(
-        "{}",
-        edin_client("a", "k").replace(
-            "\"SECRET-edin-a\"",
-            "\"SECRET-unterminated\npassword_file = 1"
-        )
+    let text = edin_client("a", "k").replace(
+        "\"SECRET-edin-a\"",
+        "\"SECRET-unterminated\npassword_file = 1",
     );
     let message = refused(&text);
     assert!(message.contains("line 6"), "{message}");
