@@ -103,6 +103,12 @@ fn reload_keeps_the_old_clients_on_a_broken_file_and_swaps_on_a_good_one() {
     );
     assert_eq!(password(&registry, "a").as_deref(), Some("SECRET-a2"));
 
+    let debug = format!(
+        "{registry:?} {:?}",
+        registry.snapshot().iter().collect::<Vec<_>>()
+    );
+    assert!(!debug.contains(SECRET), "{debug}");
+
     // What was in flight is untouched.
     let edin = held.edin.as_ref().expect("edin");
     assert_eq!(edin.password.expose_secret(), "SECRET-a1");
