@@ -167,9 +167,10 @@ impl Registry {
 
     async fn watch(self: Arc<Self>, interval: Duration, mut hangups: Hangups) {
         let mut last = self.snapshot().content();
-        let mut ticks = (!interval.is_zero()).then(|| {
-            let mut ticks =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        // An interval too long to add to the clock is as good as none.
+        let first = tokio::time::Instant::now().checked_add(interval);
+        let mut ticks = first.filter(|_| !interval.is_zero()).map(|first| {
+            let mut ticks = tokio::time::interval_at(first, interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticks
         });

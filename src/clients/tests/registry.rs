@@ -230,6 +230,23 @@ async fn the_watcher_reloads_on_a_hangup_even_with_polling_off() {
     watcher.abort();
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_interval_too_long_for_the_clock_means_no_polling() {
+    let dir = TempDir::new();
+    dir.write("pa", "SECRET-a1\n");
+    let path = dir.clients(&client("a", "ka", "pa"));
+    let registry = Registry::load(Some(path)).expect("loads");
+    let mut rx = registry.subscribe();
+    let (hangup, hangups) = tokio::sync::mpsc::channel(1);
+    let watcher = Arc::clone(&registry).spawn_watcher_with(Duration::MAX, hangups);
+    dir.write("pa", "SECRET-a2\n");
+    assert!(!next_reload(&mut rx, Duration::from_secs(86_400)).await);
+    // Still alive (no overflow panic): a hangup still reloads.
+    hangup.send(()).await.expect("send");
+    assert!(next_reload(&mut rx, Duration::from_secs(1)).await);
+    watcher.abort();
+}
+
 #[tokio::test]
 async fn a_real_sighup_reloads_the_file() {
     let dir = TempDir::new();
