@@ -127,6 +127,16 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Re-reads the clients file now, as SIGHUP does: on success the new clients are in force
+    /// for requests that arrive from now on (requests in flight keep what they started with)
+    /// and the number of clients is returned; on error the previous clients stay and the reason
+    /// is returned (and logged).
+    pub fn reload_clients(&self) -> Result<usize, String> {
+        self.clients.reload().map(|outcome| outcome.clients)
+    }
+}
+
 /// The router's filter for a route's method, matched exhaustively (no fallback).
 fn method_filter(route: &Route) -> MethodFilter {
     match route.method {

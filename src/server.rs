@@ -154,6 +154,12 @@ pub async fn serve(
             .clamp(1, Semaphore::MAX_PERMITS),
     ));
     let router = build_router(state.clone());
+    // The clients file is re-read on SIGHUP and when it changes (`clients.rs`), while serving.
+    let watcher = state
+        .clients
+        .clone()
+        .spawn_watcher(Duration::from_secs(state.config.clients_reload_secs));
+    let _stop_watching = AbortOnDrop(watcher);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -875,5 +881,14 @@ mod tests {
         ] {
             assert!(problem_for_canned(other.as_bytes()).is_none(), "{other}");
         }
+    }
+}
+
+/// Aborts a task when dropped: a background task that lives exactly as long as `serve`.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
