@@ -271,3 +271,120 @@ pub async fn sorted_fields(r: reqwest::Response) -> Vec<String> {
     fields.sort();
     fields
 }
+
+/// The API key of the managed client [`spawn_managed`] describes, and its name.
+pub const ROBOT_KEY: &str = "robot-api-key-for-tests-0123456789";
+pub const ROBOT: &str = "robot";
+
+/// The SHA-256 of an API key, in hex, as the clients file holds it.
+pub fn key_digest(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fresh directory for one test's files (a clients file, secret files).
+pub fn temp_dir(label: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!(
+        "edi-gateway-{label}-{}-{n}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The clients file entry of [`ROBOT`]: Diadoc by OpenID Connect against the sandbox's
+/// token endpoint (a refresh token it issued for the demo user), EDIN as the demo user.
+pub fn robot_entry(sandbox: &SandboxHandle) -> String {
+    let refresh = sandbox
+        .issue_refresh_token(edi_sandbox::DEMO_LOGIN)
+        .expect("refresh token");
+    format!(
+        r#"
+[[client]]
+name = "{ROBOT}"
+api_key_sha256 = "{}"
+
+[client.diadoc]
+issuer = "{}"
+client_id = "{}"
+client_secret = "{}"
+refresh_token = "{refresh}"
+
+[client.edin]
+email = "{}"
+password = "{}"
+"#,
+        key_digest(ROBOT_KEY),
+        sandbox.oidc_issuer(),
+        sandbox.oidc_client_id(),
+        sandbox.oidc_client_secret(),
+        edi_sandbox::EDIN_DEMO_EMAIL,
+        edi_sandbox::EDIN_DEMO_PASSWORD,
+    )
+}
+
+/// A gateway with a clients file: `clients` writes its TOML from the running sandbox. Returns
+/// the app, the gateway's state (for `reload_clients`) and the file's path.
+pub async fn spawn_managed(
+    builder: SandboxBuilder,
+    clients: impl FnOnce(&SandboxHandle) -> String,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, AppState, std::path::PathBuf) {
+    init_test_log();
+    let sandbox = builder.spawn().await.expect("sandbox starts");
+    let file = temp_dir("clients").join("clients.toml");
+    std::fs::write(&file, clients(&sandbox)).expect("clients file");
+    let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
+    config.clients_file = Some(file.clone());
+    // Reloads happen when a test says (`reload_clients`), not on a timer.
+    config.clients_reload_secs = 0;
+    configure(&mut config);
+    let state = AppState::build(config).expect("state builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(edi_gateway::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    (
+        TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            sandbox,
+        },
+        state,
+        file,
+    )
+}
+
+impl TestApp {
+    /// A request as a managed client: `X-Api-Key`, no token.
+    pub async fn managed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut r = self
+            .client
+            .request(method, self.url(path))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            r = r.json(body);
+        }
+        r.send().await.expect("request")
+    }
+}

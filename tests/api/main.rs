@@ -4,6 +4,7 @@ mod helpers;
 
 mod account;
 mod counteragents;
+mod credentials;
 mod docflows;
 mod documents;
 mod edge;
