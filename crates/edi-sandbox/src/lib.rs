@@ -121,6 +121,8 @@ mod fault;
 mod gate;
 mod handle;
 mod journal;
+mod limits;
+mod oidc;
 mod pdf;
 mod reply;
 mod server;
@@ -135,6 +137,8 @@ pub use fault::Fault;
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::{DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_BYTES, JournalEntry};
+pub use limits::{KONTUR_CONCURRENCY, KONTUR_PER_SECOND};
+pub use oidc::{DEFAULT_ACCESS_TOKEN_LIFETIME, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET};
 pub use seed::{
     DEMO_LOGIN, DEMO_PASSWORD, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL,
     EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, OTHER_LOGIN, OTHER_PASSWORD, Seed,
