@@ -297,7 +297,7 @@ async fn logout_of_an_expired_session_is_401_like_any_call() {
 #[tokio::test]
 async fn require_captcha_switches_the_demand_per_e_mail() {
     let up = crate::helpers::start_with(
-        Sandbox::builder().require_captcha(&EDIN_CAPTCHA_EMAIL.to_uppercase(), false),
+        Sandbox::builder().require_captcha(EDIN_CAPTCHA_EMAIL.to_uppercase(), false),
     )
     .await;
     // The seed's captcha user, let off by the builder, logs in.
