@@ -4,9 +4,10 @@
 //! * `DiadocAuth ddauth_api_client_id=<key>,ddauth_token=<token>`: parameters are separated by
 //!   `,` with or without a following space (the SDK writes none, the docs show both), in either
 //!   order. Authenticate needs only the client id.
-//! * `Bearer <token>`: the C# SDK's OIDC mode, with no developer key at all. The sandbox has no
-//!   OIDC provider, so — its choice, api.md documents no Bearer server behaviour — it accepts as a
-//!   Bearer token any unexpired token it issued through Authenticate.
+//! * `Bearer <token>`: OIDC mode (lifecycle.md §2.2), with no developer key at all. Accepted:
+//!   an unexpired access token from the sandbox's own token endpoint (`oidc.rs`), and — the
+//!   sandbox's choice, kept from before it had one — any unexpired token it issued through
+//!   Authenticate. OIDC access tokens are accepted only as `Bearer`, never as `ddauth_token`.
 //!
 //! A missing or unreadable header, a missing or unknown developer key, a missing, unknown or
 //! expired token: 401 with a plain-text reason.
@@ -95,21 +96,36 @@ pub(crate) fn directory(shared: &Shared, headers: &HeaderMap) -> Result<(), Refu
         Credentials::Bearer(token) => shared
             .lock()
             .tokens
-            .user(&token, shared.settings.token_ttl)
+            .user(&token, shared.settings.token_ttl, true)
             .map(|_| ()),
     }
 }
 
 /// Every other method's check: returns the index into `Seed::users` of the token's user.
 pub(crate) fn user(shared: &Shared, headers: &HeaderMap) -> Result<usize, Refusal> {
-    let token = match parse(headers)? {
+    let (token, bearer) = match parse(headers)? {
         Credentials::DiadocAuth { client_id, token } => {
             check_client_id(shared, client_id.as_deref())?;
-            token.ok_or(Refusal::Unauthorized("ddauth_token is missing"))?
+            (
+                token.ok_or(Refusal::Unauthorized("ddauth_token is missing"))?,
+                false,
+            )
         }
-        Credentials::Bearer(token) => token,
+        Credentials::Bearer(token) => (token, true),
     };
-    shared.lock().tokens.user(&token, shared.settings.token_ttl)
+    shared
+        .lock()
+        .tokens
+        .user(&token, shared.settings.token_ttl, bearer)
+}
+
+/// The token Kontur's limits are kept for (`limits.rs`): the `Bearer` token or the
+/// `ddauth_token`, as sent (valid or not); `None` when the call carries none.
+pub(crate) fn limit_key(headers: &HeaderMap) -> Option<String> {
+    match parse(headers).ok()? {
+        Credentials::Bearer(token) => Some(token),
+        Credentials::DiadocAuth { token, .. } => token,
+    }
 }
 
 /// The tokens issued so far. Their age is read from tokio's clock, so a test with
@@ -126,6 +142,9 @@ struct Issued {
     at: Instant,
     /// Expired by the handle (`SandboxHandle::expire_tokens`).
     expired: bool,
+    /// `Some(lifetime)` for an OIDC access token (Bearer only); `None` for an Authenticate
+    /// token, which lives `Settings::token_ttl`.
+    oidc: Option<Duration>,
 }
 
 impl Tokens {
@@ -137,6 +156,21 @@ impl Tokens {
                 user,
                 at: Instant::now(),
                 expired: false,
+                oidc: None,
+            },
+        );
+    }
+
+    /// Remembers the OIDC access token `token`, issued now to user `user`, valid for
+    /// `lifetime` and only as `Bearer`.
+    pub(crate) fn insert_oidc(&mut self, token: String, user: usize, lifetime: Duration) {
+        self.issued.insert(
+            token,
+            Issued {
+                user,
+                at: Instant::now(),
+                expired: false,
+                oidc: Some(lifetime),
             },
         );
     }
@@ -148,13 +182,15 @@ impl Tokens {
         }
     }
 
-    /// The user of a valid token; 401 when unknown, expired, or older than `ttl`.
-    fn user(&self, token: &str, ttl: Duration) -> Result<usize, Refusal> {
+    /// The user of a valid token; 401 when unknown, expired, or older than its lifetime (`ttl`
+    /// for Authenticate tokens); an OIDC access token sent other than as `Bearer` is unknown.
+    fn user(&self, token: &str, ttl: Duration, bearer: bool) -> Result<usize, Refusal> {
         let issued = self
             .issued
             .get(token)
+            .filter(|i| bearer || i.oidc.is_none())
             .ok_or(Refusal::Unauthorized("The token is invalid"))?;
-        if issued.expired || issued.at.elapsed() >= ttl {
+        if issued.expired || issued.at.elapsed() >= issued.oidc.unwrap_or(ttl) {
             return Err(Refusal::Unauthorized("The token has expired"));
         }
         Ok(issued.user)

@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::handle::SandboxHandle;
+use crate::limits::Limits;
+use crate::oidc::{DEFAULT_ACCESS_TOKEN_LIFETIME, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET};
 use crate::seed::Seed;
 use crate::state::{Fault, Mutable, Settings, Shared};
 use crate::{DEVELOPER_KEY, edin, server};
@@ -20,6 +22,12 @@ pub struct SandboxBuilder {
     delay: Duration,
     faults: Vec<Fault>,
     journal_capacity: usize,
+    /// OIDC clients: (id, secret); the default one first.
+    oidc_clients: Vec<(String, String)>,
+    rotate_refresh_tokens: bool,
+    limits: Option<Limits>,
+    /// EDIN e-mails whose step 1 answers `isCaptcha` (true) or not (false), overriding the seed.
+    captcha: Vec<(String, bool)>,
 }
 
 impl Default for SandboxBuilder {
@@ -41,10 +49,15 @@ impl Default for SandboxBuilder {
                 print_form_polls: 1,
                 zip_polls: 1,
                 large_entity_bytes: crate::diadoc::files::LARGE_ENTITY_BYTES,
+                access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME,
             },
             delay: Duration::ZERO,
             faults: Vec::new(),
             journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
+            oidc_clients: vec![(OIDC_CLIENT_ID.to_owned(), OIDC_CLIENT_SECRET.to_owned())],
+            rotate_refresh_tokens: false,
+            limits: Some(Limits::default()),
+            captcha: Vec::new(),
         }
     }
 }
@@ -178,6 +191,61 @@ impl SandboxBuilder {
         self
     }
 
+    /// Registers one more OpenID Connect client for `POST /connect/token` (besides the default
+    /// [`OIDC_CLIENT_ID`](crate::OIDC_CLIENT_ID) / [`OIDC_CLIENT_SECRET`](crate::OIDC_CLIENT_SECRET));
+    /// the same id again replaces its secret.
+    pub fn oidc_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        let id = id.into();
+        self.oidc_clients.retain(|(known, _)| *known != id);
+        self.oidc_clients.push((id, secret.into()));
+        self
+    }
+
+    /// How long an access token from `/connect/token` stays valid (its `expires_in`, in whole
+    /// seconds rounded down), on tokio's clock; default
+    /// [`DEFAULT_ACCESS_TOKEN_LIFETIME`](crate::DEFAULT_ACCESS_TOKEN_LIFETIME), 1 hour (the facts
+    /// give no figure).
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// Refresh-token rotation: on, every successful refresh returns a new `refresh_token` and
+    /// the one redeemed is spent (`invalid_grant` afterwards); off (the default, as both SDKs
+    /// reuse their refresh token), every reply repeats the refresh token redeemed.
+    pub fn rotate_refresh_tokens(mut self, on: bool) -> Self {
+        self.rotate_refresh_tokens = on;
+        self
+    }
+
+    /// Kontur's per-token limits on the Diadoc methods: at most `concurrency` calls of one token
+    /// in flight and at most `per_second` a second (a bucket of `per_second` calls refilled at
+    /// `per_second` a second); over either, 429 with `Retry-After`. 0 switches that one off.
+    /// Default on, with [`KONTUR_CONCURRENCY`](crate::KONTUR_CONCURRENCY) (4) and
+    /// [`KONTUR_PER_SECOND`](crate::KONTUR_PER_SECOND) (100).
+    pub fn kontur_limits(mut self, concurrency: usize, per_second: u32) -> Self {
+        self.limits = Some(Limits {
+            concurrency,
+            per_second,
+        });
+        self
+    }
+
+    /// Switches Kontur's per-token limits off (calls are still counted: the journal's
+    /// `in_flight` and `SandboxHandle::peak_concurrency` keep working).
+    pub fn no_kontur_limits(mut self) -> Self {
+        self.limits = None;
+        self
+    }
+
+    /// Makes EDIN's login step 1 (`/bdoc/auth_uuid`) for `email` (ASCII case ignored) answer
+    /// `isCaptcha: true` (`on`) or `false`, whatever the seed says; step 2 after a captcha step 1
+    /// is refused with 403 (the sandbox cannot take a captcha).
+    pub fn require_captcha(mut self, email: impl Into<String>, on: bool) -> Self {
+        self.captcha.push((email.into(), on));
+        self
+    }
+
     /// Serves `seed` instead of [`Seed::demo`].
     pub fn seed(mut self, seed: Seed) -> Self {
         self.seed = Some(seed);
@@ -186,10 +254,20 @@ impl SandboxBuilder {
 
     fn into_shared(self) -> Arc<Shared> {
         let seed = self.seed.unwrap_or_else(Seed::demo);
+        let mut edin = edin::State::new(&seed.edin);
+        for (email, on) in self.captcha {
+            edin.logins.require_captcha(&email, on);
+        }
         let initial = Mutable {
             delay: self.delay,
             faults: self.faults.into(),
-            edin: edin::State::new(&seed.edin),
+            edin,
+            oidc: crate::oidc::Oidc {
+                clients: self.oidc_clients.into_iter().collect(),
+                rotate: self.rotate_refresh_tokens,
+                ..Default::default()
+            },
+            limiter: crate::limits::Limiter::new(self.limits),
             partners: crate::diadoc::partners::Partnerships::new(&seed),
             journal: crate::journal::Journal::with_capacity(self.journal_capacity),
             ..Default::default()

@@ -131,8 +131,9 @@ impl SandboxHandle {
         edin::expire_sessions(&self.shared, Some(sid))
     }
 
-    /// Expires every Diadoc token issued so far: each gets the 401 of a token past its
-    /// lifetime. Tokens issued later are valid as usual.
+    /// Expires every Diadoc token issued so far — Authenticate tokens and OIDC access tokens
+    /// alike: each gets the 401 of a token past its lifetime. Tokens issued later are valid as
+    /// usual; refresh tokens are not touched.
     pub fn expire_tokens(&self) {
         self.shared.lock().tokens.expire_all();
     }
@@ -147,6 +148,92 @@ impl SandboxHandle {
             .iter()
             .position(|u| u.login == login)?;
         Some(auth::issue(&self.shared, user))
+    }
+
+    /// The OpenID Connect issuer: the sandbox's base URL. The token endpoint is
+    /// `{issuer}/connect/token`.
+    pub fn oidc_issuer(&self) -> String {
+        self.base_url()
+    }
+
+    /// The client id every sandbox knows ([`OIDC_CLIENT_ID`](crate::OIDC_CLIENT_ID)).
+    pub fn oidc_client_id(&self) -> &'static str {
+        crate::oidc::OIDC_CLIENT_ID
+    }
+
+    /// The secret of [`SandboxHandle::oidc_client_id`]
+    /// ([`OIDC_CLIENT_SECRET`](crate::OIDC_CLIENT_SECRET)).
+    pub fn oidc_client_secret(&self) -> &'static str {
+        crate::oidc::OIDC_CLIENT_SECRET
+    }
+
+    /// Issues a refresh token for the seeded Diadoc user `login`, as the integrator cabinet
+    /// would; any registered client may redeem it at `/connect/token`. `None` when there is no
+    /// such user.
+    pub fn issue_refresh_token(&self, login: &str) -> Option<String> {
+        let user = self
+            .shared
+            .seed
+            .users
+            .iter()
+            .position(|u| u.login == login)?;
+        Some(crate::oidc::issue_refresh(&self.shared, user))
+    }
+
+    /// Revokes refresh token `token`: redeeming it gets `invalid_grant` from now on (access
+    /// tokens already issued with it stay valid). False when it was not live.
+    pub fn revoke_refresh_token(&self, token: &str) -> bool {
+        self.shared.lock().oidc.refresh.remove(token).is_some()
+    }
+
+    /// Switches refresh-token rotation on or off from now on (see
+    /// [`SandboxBuilder::rotate_refresh_tokens`](crate::SandboxBuilder::rotate_refresh_tokens)).
+    pub fn rotate_refresh_tokens(&self, on: bool) {
+        self.shared.lock().oidc.rotate = on;
+    }
+
+    /// How many calls reached `POST /connect/token` (every outcome, faults and other HTTP
+    /// methods on that path included).
+    pub fn token_requests(&self) -> usize {
+        self.shared.lock().oidc.requests
+    }
+
+    /// The most Diadoc calls of one token the sandbox served at once, over every token (calls
+    /// refused with 429 not counted). Counted with the limits off too.
+    pub fn peak_concurrency(&self) -> usize {
+        self.shared.lock().limiter.peak(None)
+    }
+
+    /// [`SandboxHandle::peak_concurrency`] for the calls carrying `token` (a `Bearer` token or a
+    /// `ddauth_token`); 0 for a token never seen.
+    pub fn peak_concurrency_of(&self, token: &str) -> usize {
+        self.shared.lock().limiter.peak(Some(token))
+    }
+
+    /// How many calls were answered 429 for Kontur's per-token limits.
+    pub fn limit_refusals(&self) -> usize {
+        self.shared.lock().limiter.refusals()
+    }
+
+    /// Sets Kontur's per-token limits from now on (see
+    /// [`SandboxBuilder::kontur_limits`](crate::SandboxBuilder::kontur_limits)); calls in flight
+    /// keep their slots, the rate buckets keep their state.
+    pub fn set_kontur_limits(&self, concurrency: usize, per_second: u32) {
+        self.shared.lock().limiter.set(Some(crate::limits::Limits {
+            concurrency,
+            per_second,
+        }));
+    }
+
+    /// Switches Kontur's per-token limits off from now on (calls are still counted).
+    pub fn no_kontur_limits(&self) {
+        self.shared.lock().limiter.set(None);
+    }
+
+    /// Makes EDIN's login step 1 for `email` (ASCII case ignored) answer `isCaptcha: on` from
+    /// now on, whatever the seed says; a step 2 with a token whose step 1 said `true` gets 403.
+    pub fn require_captcha(&self, email: &str, on: bool) {
+        self.shared.lock().edin.logins.require_captcha(email, on);
     }
 
     /// Opens an EDIN session for the seeded user `email` (ASCII case ignored) without the HTTP

@@ -43,6 +43,11 @@ pub struct JournalEntry {
     pub status: u16,
     /// When the request arrived.
     pub at: Instant,
+    /// How many calls carrying the same token (the `Bearer` token or the `ddauth_token`) were in
+    /// flight at this call's arrival, itself included — also for a call refused with 429 for
+    /// Kontur's limits, which then reads one more than the limit. 0 for a call that is not
+    /// counted: no token, EDIN, the token endpoint (`limits.rs`).
+    pub in_flight: usize,
 }
 
 impl JournalEntry {

@@ -19,7 +19,8 @@
 //!
 //! * `server.rs` — the one axum handler: journal the request, take an injected fault, route it
 //!   by path prefix (`/bdoc/` → EDIN, else Diadoc), wait while a test holds the reply and for the
-//!   configured delay, render the reply
+//!   configured delay, render the reply; Kontur's per-token limits are checked here, once,
+//!   before any Diadoc method runs (`limits.rs`)
 //!   (Diadoc's with an `X-Kontur-Trace-Id`, EDIN's without).
 //! * `gate.rs` — replies held until a test releases them, and the count of arrivals a test can
 //!   await (`SandboxHandle::hold`, `wait_for_calls`).
@@ -53,6 +54,10 @@
 //!   documents and their contents; `seed/edin.rs` the EDIN companies, users, approval groups,
 //!   processes, document types and dictionaries (the demo rows in `seed/edin/demo.rs`); `seed/ids.rs` ids, .NET ticks and dates
 //!   (with jiff). `pdf.rs`, `cms.rs` — the bytes of PDFs and signatures.
+//! * `oidc.rs` — the OpenID Connect token endpoint `POST /connect/token` (refresh-token grant,
+//!   rotation switchable), refresh tokens, registered clients.
+//! * `limits.rs` — Kontur's per-token limits (4 in flight, 100 a second), checked once for
+//!   every Diadoc method in `server.rs`; the in-flight counts, peaks and refusals.
 //! * `builder.rs`, `handle.rs`, `state.rs` — [`SandboxBuilder`], [`SandboxHandle`], shared state.
 //! * `fault.rs` — [`Fault`]: injected answers of a broken upstream (status + headers such as
 //!   `Retry-After`, HTML pages, garbage, redirects, oversize and cut-off bodies, hangs).
@@ -77,6 +82,38 @@
 //! (A10, A8, A12), `PATCH /bdoc/agreement_group/users` (A9), `GET /bdoc/document_types` (§4).
 //! Bodies are JSON in the upstream's spelling (`agrementSteps`), timestamps Unix seconds.
 //!
+//! # OpenID Connect and Kontur's limits (lifecycle.md §2.2, §3)
+//!
+//! The sandbox is its own OIDC issuer: `POST {base_url}/connect/token`, form fields
+//! `grant_type=refresh_token`, `refresh_token`, `client_id`, `client_secret`, answers
+//! `{"access_token", "token_type": "Bearer", "expires_in", "refresh_token"}`. The default client
+//! is [`OIDC_CLIENT_ID`] / [`OIDC_CLIENT_SECRET`] (`SandboxBuilder::oidc_client` adds more);
+//! `SandboxHandle::issue_refresh_token(login)` mints a refresh token for a seeded Diadoc user.
+//! Its access tokens work as `Authorization: Bearer …` on every Diadoc method, the directory
+//! methods included, until `access_token_lifetime` (default [`DEFAULT_ACCESS_TOKEN_LIFETIME`],
+//! tokio's clock) or `expire_tokens`.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sandbox = edi_sandbox::Sandbox::builder()
+//!     .access_token_lifetime(std::time::Duration::from_secs(60))
+//!     .rotate_refresh_tokens(true)
+//!     .spawn()
+//!     .await?;
+//! let refresh_token = sandbox.issue_refresh_token(edi_sandbox::DEMO_LOGIN);
+//! // POST {sandbox.oidc_issuer()}/connect/token … then count with sandbox.token_requests().
+//! # let _ = refresh_token; Ok(()) }
+//! ```
+//!
+//! Every Diadoc call carrying a token (`Bearer`, or `DiadocAuth`'s `ddauth_token`) is counted
+//! per token: at most [`KONTUR_CONCURRENCY`] in flight (arrival to reply, held calls included)
+//! and [`KONTUR_PER_SECOND`] a second (a GCRA bucket); past either, 429 with `Retry-After`
+//! (whole seconds, ≥ 1) and a plain-text body. On by default; `kontur_limits(c, r)` /
+//! `no_kontur_limits()` on the builder and `set_kontur_limits` / `no_kontur_limits` on the
+//! handle. Each [`JournalEntry::in_flight`] says how many calls of its token were in flight at
+//! its arrival; `SandboxHandle::peak_concurrency()`, `peak_concurrency_of(token)` and
+//! `limit_refusals()` sum it up.
+//!
 //! # Choices where api.md says UNKNOWN
 //!
 //! Each is made once, in a comment next to the code that makes it.
@@ -90,10 +127,19 @@
 //! protocol (`diadoc/protocol.rs`, `seed/documents.rs`); PostTemplate polling, `operationId`
 //! reuse with another body, boxes without templates (`diadoc/templates.rs`).
 //!
+//! OIDC and limits (`reference/diadoc/lifecycle.md` §2.2, §3): token errors as RFC 6749 §5.2
+//! JSON, always 400 (`invalid_request`, `invalid_client`, `unsupported_grant_type`,
+//! `invalid_grant`), never echoing a secret; refresh tokens not bound to a client; rotation off
+//! by default, and then the reply repeats the refresh token redeemed; access tokens live 1 hour
+//! by default and are opaque, `Bearer` only (`oidc.rs`); the limits count per token as sent,
+//! the rate is a GCRA with a burst of one second's worth, a concurrency refusal says
+//! `Retry-After: 1`, a refused call takes no fault, gate or delay (`limits.rs`).
+//!
 //! EDIN (`reference/edin/api.md`):
 //! the error body `{"status", "message"}` as `application/json`, exact case-sensitive paths,
 //! the `SID` cookie's attributes (`edin.rs`); any e-mail gets an `auth_uuid` token, tokens are
-//! single-use, captcha user → 403, bad token / e-mail / password → 401, a non-multipart body →
+//! single-use, a captcha demand (the seed's captcha user, or `require_captcha(email, true)`) →
+//! step 2 refused with 403, bad token / e-mail / password → 401, a non-multipart body →
 //! 400, missing / unknown / ended / idle session → 401, only successful calls refresh the idle
 //! timer, SIDs are UUIDs, a logged-out SID gets what an expired one gets (`edin/auth.rs`); a
 //! non-positive or non-numeric `limit` → 400, `search_pattern` is a case-insensitive substring
@@ -121,6 +167,8 @@ mod fault;
 mod gate;
 mod handle;
 mod journal;
+mod limits;
+mod oidc;
 mod pdf;
 mod reply;
 mod server;
@@ -135,6 +183,8 @@ pub use fault::Fault;
 pub use gate::Gate;
 pub use handle::SandboxHandle;
 pub use journal::{DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_BYTES, JournalEntry};
+pub use limits::{KONTUR_CONCURRENCY, KONTUR_PER_SECOND};
+pub use oidc::{DEFAULT_ACCESS_TOKEN_LIFETIME, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET};
 pub use seed::{
     DEMO_LOGIN, DEMO_PASSWORD, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD, EDIN_DEMO_EMAIL,
     EDIN_DEMO_PASSWORD, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD, OTHER_LOGIN, OTHER_PASSWORD, Seed,
@@ -149,8 +199,9 @@ pub const DEVELOPER_KEY: &str = "edi-sandbox-8ee1638deae84c86b8e2069955c2825a";
 pub struct Sandbox;
 
 impl Sandbox {
-    /// A builder with the demo seed, [`DEVELOPER_KEY`], 24-hour Diadoc tokens, 10-minute idle
-    /// EDIN sessions and no faults.
+    /// A builder with the demo seed, [`DEVELOPER_KEY`], 24-hour Diadoc tokens, the OIDC client
+    /// [`OIDC_CLIENT_ID`] with 1-hour access tokens and no refresh-token rotation, Kontur's limits
+    /// on (4 in flight, 100 a second per token), 10-minute idle EDIN sessions and no faults.
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }

@@ -52,6 +52,11 @@ pub(crate) enum Refusal {
     Conflict(String),
     /// An answer injected with `fail_next`.
     Injected(StatusCode, String),
+    /// 429: over Kontur's per-token limits (`limits.rs`); `Retry-After` in whole seconds.
+    TooManyRequests {
+        retry_after: u64,
+        text: &'static str,
+    },
 }
 
 impl Refusal {
@@ -68,6 +73,7 @@ impl Refusal {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Injected(status, _) => *status,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -78,7 +84,7 @@ impl Refusal {
             | Self::NotFound(t)
             | Self::Conflict(t)
             | Self::Injected(_, t) => t.clone(),
-            Self::Unauthorized(t) => (*t).to_owned(),
+            Self::Unauthorized(t) | Self::TooManyRequests { text: t, .. } => (*t).to_owned(),
             Self::MethodNotAllowed(allowed) => {
                 format!("The requested resource does not support this HTTP method; use {allowed}")
             }
@@ -141,6 +147,10 @@ pub(crate) fn render(outcome: Result<Reply, Refusal>) -> Response {
             if let Refusal::MethodNotAllowed(allowed) = refusal {
                 r.headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            }
+            if let Refusal::TooManyRequests { retry_after, .. } = refusal {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             r
         }

@@ -19,6 +19,8 @@ use crate::diadoc::templates::Operations;
 use crate::edin;
 use crate::gate::{Arrivals, Holds};
 use crate::journal::Journal;
+use crate::limits::Limiter;
+use crate::oidc::Oidc;
 use crate::seed::Seed;
 
 /// Fixed settings, chosen with the builder.
@@ -51,6 +53,8 @@ pub(crate) struct Settings {
     pub zip_polls: u32,
     /// The size of the seeded large entity, in bytes.
     pub large_entity_bytes: u64,
+    /// How long an OIDC access token from `/connect/token` is valid (`oidc.rs`).
+    pub access_token_lifetime: Duration,
 }
 
 /// A fault injected with `inject` or `fail_next` (`fault.rs`).
@@ -74,6 +78,10 @@ pub(crate) struct Mutable {
     pub edin: edin::State,
     /// Box event feeds (GetNewEvents), seeded on first use, grown by `record_event`.
     pub events: Feeds,
+    /// OIDC clients, refresh tokens and rotation (`oidc.rs`).
+    pub oidc: Oidc,
+    /// Kontur's per-token limits and the counts behind them (`limits.rs`).
+    pub limiter: Limiter,
 }
 
 /// One sandbox's state, shared by its handler and its handle.

@@ -21,8 +21,11 @@ use crate::state::Shared;
 /// Login tokens waiting for step 2, and open sessions.
 #[derive(Debug, Default)]
 pub(crate) struct Logins {
-    /// Step-1 token → the e-mail it was issued for.
-    pending: HashMap<String, String>,
+    /// Step-1 token → the e-mail it was issued for, and whether step 1 asked for a captcha.
+    pending: HashMap<String, (String, bool)>,
+    /// E-mails (ASCII lower case) whose captcha demand a test set (`require_captcha`),
+    /// overriding the seed's `is_captcha`.
+    captcha: HashMap<String, bool>,
     /// SID → session.
     sessions: HashMap<String, Session>,
 }
@@ -43,18 +46,23 @@ pub(crate) fn uuid(shared: &Shared, call: &Call) -> Outcome {
     // api.md §2 #3 says only that the token is a UUID. The sandbox's choice: any e-mail gets a
     // token, known or not, so this step does not reveal which e-mails exist; step 2 then fails
     // with 401 for an unknown one. Tokens do not expire, but each is good for one `auth` call.
-    let is_captcha = shared
+    let seeded = shared
         .seed
         .edin
         .user_index(email)
         .is_some_and(|u| shared.seed.edin.users[u].is_captcha);
     let token = random_uuid(shared);
-    shared
-        .lock()
-        .edin
-        .logins
+    let mut state = shared.lock();
+    let logins = &mut state.edin.logins;
+    let is_captcha = logins
+        .captcha
+        .get(&email.to_ascii_lowercase())
+        .copied()
+        .unwrap_or(seeded);
+    logins
         .pending
-        .insert(token.clone(), email.to_owned());
+        .insert(token.clone(), (email.to_owned(), is_captcha));
+    drop(state);
     json(&AuthUuid { is_captcha, token })
 }
 
@@ -64,10 +72,12 @@ pub(crate) fn login(shared: &Shared, call: &Call) -> Outcome {
     let password = field(call, "password")?;
     let mut state = shared.lock();
     // api.md §2 #10: UNKNOWN; the sandbox's choices: an unknown or already used token → 401
-    // (a token is spent by any `auth` call that names it, right password or not); the captcha
-    // user → 403 whatever the password (a captcha is required, and the sandbox cannot solve
-    // one); an unknown e-mail or a wrong password → 401, the same answer for both.
-    let email = state
+    // (a token is spent by any `auth` call that names it, right password or not); a token whose
+    // step 1 answered `isCaptcha: true` (the seed's captcha user, or an e-mail a test marked
+    // with `require_captcha`) → 403 whatever the password (a captcha is required, and the
+    // sandbox cannot take one; how a real client would send it is not documented); an unknown
+    // e-mail or a wrong password → 401, the same answer for both.
+    let (email, captcha) = state
         .edin
         .logins
         .pending
@@ -76,7 +86,7 @@ pub(crate) fn login(shared: &Shared, call: &Call) -> Outcome {
             "The token is unknown or already used",
         ))?;
     let user = shared.seed.edin.user_index(&email);
-    if user.is_some_and(|u| shared.seed.edin.users[u].is_captcha) {
+    if captcha {
         return Err(Refusal::Forbidden(
             "A captcha is required for this user".to_owned(),
         ));
@@ -141,6 +151,11 @@ pub(crate) fn issue(shared: &Shared, user: usize) -> String {
 }
 
 impl Logins {
+    /// Makes step 1 for `email` (ASCII case ignored) answer `isCaptcha: on` from now on.
+    pub(crate) fn require_captcha(&mut self, email: &str, on: bool) {
+        self.captcha.insert(email.to_ascii_lowercase(), on);
+    }
+
     fn open(&mut self, sid: String, user: usize) {
         self.sessions.insert(
             sid,

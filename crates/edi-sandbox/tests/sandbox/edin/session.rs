@@ -293,3 +293,51 @@ async fn logout_of_an_expired_session_is_401_like_any_call() {
         (401, Some("The session has expired"))
     );
 }
+
+#[tokio::test]
+async fn require_captcha_switches_the_demand_per_e_mail() {
+    let up = crate::helpers::start_with(
+        Sandbox::builder().require_captcha(EDIN_CAPTCHA_EMAIL.to_uppercase(), false),
+    )
+    .await;
+    // The seed's captcha user, let off by the builder, logs in.
+    let (captcha, _) = auth_uuid(&up, EDIN_CAPTCHA_EMAIL).await;
+    assert!(!captcha);
+    assert_eq!(
+        login(&up, EDIN_CAPTCHA_EMAIL, EDIN_CAPTCHA_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // The demo user, marked by the handle: step 1 says so, step 2 is refused with the right
+    // password, and no session is opened.
+    up.sb.require_captcha(EDIN_DEMO_EMAIL, true);
+    let (captcha, token) = auth_uuid(&up, EDIN_DEMO_EMAIL).await;
+    assert!(captcha);
+    let r = post_form(
+        &up,
+        "/bdoc/auth",
+        &[("token", &token), ("password", EDIN_DEMO_PASSWORD)],
+    )
+    .await;
+    assert!(!r.headers().contains_key("set-cookie"));
+    let (status, body) = reply(r).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some("A captcha is required for this user"))
+    );
+    // Other users are not affected; switched off, the demo user logs in again.
+    assert_eq!(
+        login(&up, EDIN_OTHER_EMAIL, EDIN_OTHER_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    up.sb.require_captcha(EDIN_DEMO_EMAIL, false);
+    assert_eq!(
+        login(&up, EDIN_DEMO_EMAIL, EDIN_DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
