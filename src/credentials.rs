@@ -8,8 +8,9 @@
 //!    "at most 4 at once, 100 per second", lifecycle.md §3), waiting at most the caller's wait;
 //!    no slot in time is a 503 with `Retry-After` and nothing sent;
 //! 3. send, and when the upstream refuses a **managed** credential (Diadoc 401, EDIN's rejected
-//!    session) renew it once and repeat the call if it is safe to repeat (a GET, or a write
-//!    with an `operationId`); otherwise a problem saying the call was not repeated;
+//!    session) renew it once and repeat the call if it is safe to repeat (a read — the caller's
+//!    route is a GET, or the upstream call is — or a write with an `operationId`); otherwise a
+//!    problem saying the call was not repeated;
 //! 4. when Diadoc answers 429, wait its `Retry-After` and repeat a safe call, while the wait
 //!    fits the caller's; otherwise the 429 goes to the caller with its `Retry-After`.
 //!
@@ -44,6 +45,10 @@ pub(crate) struct Via<'a> {
     /// The longest wait for Diadoc's 429 `Retry-After` before the call is repeated; past it the
     /// 429 goes to the caller.
     pub(crate) retry_within: Duration,
+    /// The call is a read whatever its upstream method: the caller's route is a GET (EDIN lists
+    /// with a POST, Diadoc reads docflows with one). Calls whose upstream method is GET, or
+    /// that carry an `operationId`, are safe to repeat anyway.
+    pub(crate) read: bool,
 }
 
 impl<'a> Via<'a> {
@@ -53,16 +58,21 @@ impl<'a> Via<'a> {
             caller,
             wait: state.config.queue_timeout,
             retry_within: state.config.queue_timeout,
+            read: false,
         }
     }
 
     /// The calls of `ex`: a long request's (or its polling loop's) wait [`Via::long`], any
     /// other's [`Via::queued`].
     pub(crate) fn of(state: &AppState, ex: &'a crate::exchange::Exchange) -> Self {
-        if ex.route.polling.is_long() {
+        let via = if ex.route.polling.is_long() {
             Self::long(state, ex.caller.as_ref())
         } else {
             Self::queued(state, ex.caller.as_ref())
+        };
+        Self {
+            read: ex.route.method == crate::routes::Verb::Get,
+            ..via
         }
     }
 
@@ -74,6 +84,7 @@ impl<'a> Via<'a> {
             caller,
             wait: state.config.wait_max(),
             retry_within: state.config.queue_timeout,
+            read: false,
         }
     }
 }
@@ -185,7 +196,7 @@ async fn diadoc_call(
     let credential = diadoc_credential(via.caller)?;
     let deadline = Instant::now() + via.wait;
     let retry_deadline = Instant::now() + via.retry_within;
-    let safe = repeatable(&req.method, req.query);
+    let safe = via.read || repeatable(&req.method, req.query);
     let mut renewed = false;
     let mut repeats_429 = 0;
     let mut stale: Option<SecretString> = None;
@@ -324,7 +335,7 @@ pub(crate) async fn edin(
             client.name
         )));
     };
-    let safe = repeatable(&req.method, req.query);
+    let safe = via.read || repeatable(&req.method, req.query);
     let sid = state.broker.edin(&client.name, cred, &state.edin).await?;
     match state
         .edin

@@ -52,9 +52,11 @@ async fn a_managed_client_calls_diadoc_and_edin_with_its_key_alone() {
     assert!(!auth.contains(edi_sandbox::DEVELOPER_KEY));
     // EDIN saw the session the gateway logged in for the client.
     assert_eq!(app.upstream_calls("/bdoc/auth").len(), 1);
-    assert!(app.upstream_calls("/bdoc/agreement_procs")[0]
-        .cookie("SID")
-        .is_some());
+    assert!(
+        app.upstream_calls("/bdoc/agreement_procs")[0]
+            .cookie("SID")
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -65,7 +67,12 @@ async fn unknown_and_ambiguous_keys_are_401_problems_with_no_upstream_call() {
     let unknown = app.managed(Method::GET, ME, "not-a-key", None).await;
     assert_eq!(unknown.status(), 401);
     let p = problem(unknown).await;
-    assert!(p["detail"].as_str().unwrap_or_default().contains("X-Api-Key"));
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("X-Api-Key")
+    );
     assert!(!p.to_string().contains("not-a-key"));
     let both = app
         .client
@@ -83,7 +90,10 @@ async fn unknown_and_ambiguous_keys_are_401_problems_with_no_upstream_call() {
 async fn caller_tokens_can_be_switched_off_leaving_managed_clients() {
     let (app, _, _) =
         spawn_managed(Sandbox::builder(), robot_entry, |c| c.caller_tokens = false).await;
-    let token = app.sandbox.issue_token(edi_sandbox::DEMO_LOGIN).expect("token");
+    let token = app
+        .sandbox
+        .issue_token(edi_sandbox::DEMO_LOGIN)
+        .expect("token");
     let r = app.get(ME, Some(&token)).await;
     assert_eq!(r.status(), 401);
     assert!(
@@ -101,7 +111,10 @@ async fn caller_tokens_can_be_switched_off_leaving_managed_clients() {
         .await;
     assert_eq!(login.status(), 401);
     assert!(app.upstream_calls("/V3/Authenticate").is_empty());
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -119,7 +132,12 @@ async fn a_client_without_an_edin_credential_is_403_on_edin_routes() {
     let r = app.managed(Method::GET, PROCS, ROBOT_KEY, None).await;
     assert_eq!(r.status(), 403);
     let p = problem(r).await;
-    assert!(p["type"].as_str().unwrap_or_default().ends_with("not-for-this-client"));
+    assert!(
+        p["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("not-for-this-client")
+    );
     assert!(app.upstream_calls("/bdoc/auth_uuid").is_empty());
 }
 
@@ -184,14 +202,18 @@ async fn a_token_that_expires_mid_run_is_refreshed_with_no_failed_caller() {
     tokio::pin!(run);
     tokio::time::pause();
     tokio::select! {
-        () = &mut run => {}
+        _ = &mut run => {}
         () = tokio::time::sleep(Duration::from_secs(3600)) => panic!("callers did not finish"),
     }
     tokio::time::resume();
     assert!(failures.lock().expect("lock").is_empty(), "{failures:?}");
     // 20 minutes of 5-minute tokens refreshed a minute early: at least 4 token requests, and
     // Diadoc never refused a token (no 401 anywhere).
-    assert!(app.sandbox.token_requests() >= 4, "{}", app.sandbox.token_requests());
+    assert!(
+        app.sandbox.token_requests() >= 4,
+        "{}",
+        app.sandbox.token_requests()
+    );
     let refused = app
         .upstream_calls("/V2/GetMyUser")
         .iter()
@@ -203,7 +225,10 @@ async fn a_token_that_expires_mid_run_is_refreshed_with_no_failed_caller() {
 #[tokio::test]
 async fn a_401_on_a_managed_token_renews_it_once_and_repeats_a_get_once() {
     let (app, _, _) = spawn_managed(Sandbox::builder(), robot_entry, |_| {}).await;
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     assert_eq!(app.sandbox.token_requests(), 1);
     // Diadoc forgets the token the gateway holds, which still thinks it fresh.
     app.sandbox.expire_tokens();
@@ -221,7 +246,10 @@ async fn a_401_on_a_managed_token_renews_it_once_and_repeats_a_get_once() {
 #[tokio::test]
 async fn a_write_without_an_idempotency_key_is_not_repeated_after_a_401() {
     let (app, _, _) = spawn_managed(Sandbox::builder(), robot_entry, |_| {}).await;
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     app.sandbox.expire_tokens();
     let from = app.sandbox.seed().first_box_id_guid().to_owned();
     let partner = app.sandbox.seed().counteragent_box_id_guid().to_owned();
@@ -239,17 +267,32 @@ async fn a_write_without_an_idempotency_key_is_not_repeated_after_a_401() {
         }]
     });
     let r = app
-        .managed(Method::POST, "/v1/diadoc/templates", ROBOT_KEY, Some(&template))
+        .managed(
+            Method::POST,
+            "/v1/diadoc/templates",
+            ROBOT_KEY,
+            Some(&template),
+        )
         .await;
     assert_eq!(r.status(), 503);
     assert_eq!(header(&r, "retry-after"), "1");
     let p = problem(r).await;
-    assert!(p["type"].as_str().unwrap_or_default().ends_with("credential-renewed"));
+    assert!(
+        p["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("credential-renewed")
+    );
     assert_eq!(app.upstream_calls("/PostTemplate").len(), 1, "sent once");
     // The token was renewed: the caller's repeat goes through.
     assert_eq!(app.sandbox.token_requests(), 2);
     let again = app
-        .managed(Method::POST, "/v1/diadoc/templates", ROBOT_KEY, Some(&template))
+        .managed(
+            Method::POST,
+            "/v1/diadoc/templates",
+            ROBOT_KEY,
+            Some(&template),
+        )
         .await;
     assert_eq!(again.status(), 201);
 }
@@ -262,25 +305,41 @@ async fn a_rotated_refresh_token_is_used_from_then_on() {
         |_| {},
     )
     .await;
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     app.sandbox.expire_tokens();
     // The second grant must use the refresh token the first one returned (the first is spent).
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     let grants = app.upstream_calls(TOKEN_PATH);
     assert_eq!(grants.len(), 2);
     assert!(grants.iter().all(|g| g.status == 200));
-    assert_ne!(
-        grants[0].form_field("refresh_token"),
-        grants[1].form_field("refresh_token")
-    );
+    let refresh = |g: &edi_sandbox::JournalEntry| {
+        url::form_urlencoded::parse(&g.body)
+            .find(|(name, _)| name == "refresh_token")
+            .map(|(_, value)| value.into_owned())
+            .expect("refresh_token sent")
+    };
+    assert_ne!(refresh(&grants[0]), refresh(&grants[1]));
 }
 
 #[tokio::test]
 async fn an_edin_session_rejected_mid_run_is_renewed_and_a_read_repeated() {
     let (app, _, _) = spawn_managed(Sandbox::builder(), robot_entry, |_| {}).await;
-    assert_eq!(app.managed(Method::GET, PROCS, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, PROCS, ROBOT_KEY, None)
+            .await
+            .status(),
+        200
+    );
     app.sandbox.expire_edin_sessions();
-    assert_eq!(app.managed(Method::GET, PROCS, ROBOT_KEY, None).await.status(), 200);
+    let r = app.managed(Method::GET, PROCS, ROBOT_KEY, None).await;
+    let status = r.status();
+    assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
     assert_eq!(app.upstream_calls("/bdoc/auth").len(), 2, "one re-login");
 }
 
@@ -298,7 +357,12 @@ async fn an_edin_captcha_is_a_503_for_the_operator_and_is_not_retried_in_a_loop(
         let retry: u64 = header(&r, "retry-after").parse().expect("Retry-After");
         assert!(retry >= 60, "{retry}");
         let p = problem(r).await;
-        assert!(p["type"].as_str().unwrap_or_default().ends_with("credential-unavailable"));
+        assert!(
+            p["type"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("credential-unavailable")
+        );
         assert!(p["detail"].as_str().unwrap_or_default().contains("web"));
         assert!(!p.to_string().contains(edi_sandbox::EDIN_DEMO_EMAIL));
     }
@@ -311,7 +375,10 @@ async fn an_edin_captcha_is_a_503_for_the_operator_and_is_not_retried_in_a_loop(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_callers_through_one_credential_keep_kontur_s_limits() {
     let (app, _, _) = spawn_managed(Sandbox::builder(), robot_entry, |_| {}).await;
-    let token = app.sandbox.issue_token(edi_sandbox::DEMO_LOGIN).expect("token");
+    let token = app
+        .sandbox
+        .issue_token(edi_sandbox::DEMO_LOGIN)
+        .expect("token");
     // A managed client, then a caller's own token: both kept to 4 at once and 100 a second.
     for who in ["managed", "own token"] {
         app.sandbox.clear_journal();
@@ -345,7 +412,10 @@ async fn no_slot_within_the_wait_is_a_503_with_retry_after_and_nothing_sent() {
         c.queue_timeout = Duration::from_millis(50);
     })
     .await;
-    let token = app.sandbox.issue_token(edi_sandbox::DEMO_LOGIN).expect("token");
+    let token = app
+        .sandbox
+        .issue_token(edi_sandbox::DEMO_LOGIN)
+        .expect("token");
     let gate = app.sandbox.hold();
     let held = tokio::spawn({
         let client = app.client.clone();
@@ -373,9 +443,14 @@ async fn no_slot_within_the_wait_is_a_503_with_retry_after_and_nothing_sent() {
 #[tokio::test]
 async fn diadoc_s_429_on_a_get_is_waited_out_and_repeated() {
     let app = spawn_with(Sandbox::builder(), |_| {}).await;
-    let token = app.sandbox.issue_token(edi_sandbox::DEMO_LOGIN).expect("token");
-    app.sandbox
-        .inject(1, Fault::text(429, "Too many requests").header("Retry-After", "2"));
+    let token = app
+        .sandbox
+        .issue_token(edi_sandbox::DEMO_LOGIN)
+        .expect("token");
+    app.sandbox.inject(
+        1,
+        Fault::text(429, "Too many requests").header("Retry-After", "2"),
+    );
     // The gateway sleeps the 2 s on tokio's clock: paused, it passes without waiting.
     tokio::time::pause();
     let r = app.get(ME, Some(&token)).await;
@@ -410,15 +485,25 @@ async fn a_client_over_its_inbound_limit_gets_429_with_ratelimit_headers() {
     assert_eq!(first.status(), 200);
     assert_eq!(header(&first, "ratelimit-policy"), r#""default";q=2;w=2"#);
     assert!(header(&first, "ratelimit").starts_with(r#""default";r=1;t="#));
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     let third = app.managed(Method::GET, ME, ROBOT_KEY, None).await;
     assert_eq!(third.status(), 429);
     assert_eq!(header(&third, "retry-after"), "1");
     assert!(header(&third, "ratelimit").starts_with(r#""default";r=0;t=1"#));
     assert_eq!(problem(third).await["status"], 429);
-    assert_eq!(app.upstream_calls("/V2/GetMyUser").len(), 2, "the 429 went nowhere");
+    assert_eq!(
+        app.upstream_calls("/V2/GetMyUser").len(),
+        2,
+        "the 429 went nowhere"
+    );
     tokio::time::advance(Duration::from_secs(1)).await;
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     tokio::time::resume();
 }
 
@@ -429,7 +514,10 @@ async fn a_reload_keeps_requests_in_flight_and_a_broken_file_changes_nothing() {
     const NEW_KEY: &str = "the-new-robot-key-after-rotation";
     let (app, state, file) = spawn_managed(Sandbox::builder(), robot_entry, |_| {}).await;
     // A request in flight with the old key, held upstream.
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        200
+    );
     let gate = app.sandbox.hold();
     let before = app.sandbox.received();
     let held = tokio::spawn({
@@ -440,18 +528,34 @@ async fn a_reload_keeps_requests_in_flight_and_a_broken_file_changes_nothing() {
     app.sandbox.wait_for_calls(before + 1).await;
     // The operator swaps the key.
     let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(&file, text.replace(&key_digest(ROBOT_KEY), &key_digest(NEW_KEY)))
-        .expect("write");
+    std::fs::write(
+        &file,
+        text.replace(&key_digest(ROBOT_KEY), &key_digest(NEW_KEY)),
+    )
+    .expect("write");
     assert_eq!(state.reload_clients(), Ok(1));
     gate.release();
     assert_eq!(held.await.expect("task").expect("response").status(), 200);
-    assert_eq!(app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(), 401);
-    assert_eq!(app.managed(Method::GET, ME, NEW_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+        401
+    );
+    assert_eq!(
+        app.managed(Method::GET, ME, NEW_KEY, None).await.status(),
+        200
+    );
     // A broken file is refused, and the clients in force stay.
-    std::fs::write(&file, "[[client]]\nname = \"x\"\napi_key_sha256 = \"not hex\"\n").expect("write");
+    std::fs::write(
+        &file,
+        "[[client]]\nname = \"x\"\napi_key_sha256 = \"not hex\"\n",
+    )
+    .expect("write");
     let why = state.reload_clients().expect_err("refused");
     assert!(why.contains("api_key_sha256"), "{why}");
-    assert_eq!(app.managed(Method::GET, ME, NEW_KEY, None).await.status(), 200);
+    assert_eq!(
+        app.managed(Method::GET, ME, NEW_KEY, None).await.status(),
+        200
+    );
     // The client kept its name and credential: its token was kept too.
     assert_eq!(app.sandbox.token_requests(), 1);
 }
