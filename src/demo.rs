@@ -27,16 +27,52 @@ pub async fn run(listen: SocketAddr, cors_origins: String) -> anyhow::Result<()>
     let config = Config {
         listen,
         cors_origins,
+        clients_file: Some(demo_clients_file(&sandbox)?),
         ..Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY))
     };
     let listener = TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e} (use --listen or EDI_GATEWAY_LISTEN)")
     })?;
     let base = format!("http://{}", listener.local_addr()?);
+    let clients_file = config.clients_file.clone().unwrap_or_default();
     let state = AppState::build(config)?;
-    println!("{}", instructions(&base, &sandbox));
+    println!("{}", instructions(&base, &sandbox, &clients_file));
     serve(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+/// The demo's API key: a managed client (issue 14) whose Diadoc credential is an OpenID Connect
+/// refresh token the sandbox issued for the demo user, and whose EDIN credential is the demo
+/// user's. Never use a key like this outside the demo.
+pub const DEMO_API_KEY: &str = "demo-api-key";
+
+/// Writes the demo's clients file (one client, [`DEMO_API_KEY`]) into a fresh temporary
+/// directory and returns its path.
+fn demo_clients_file(sandbox: &edi_sandbox::SandboxHandle) -> anyhow::Result<std::path::PathBuf> {
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(DEMO_API_KEY.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let refresh = sandbox
+        .issue_refresh_token(edi_sandbox::DEMO_LOGIN)
+        .ok_or_else(|| anyhow::anyhow!("the sandbox has no demo user"))?;
+    let text = format!(
+        "[[client]]\nname = \"demo-robot\"\napi_key_sha256 = \"{digest}\"\n\n\
+         [client.diadoc]\nissuer = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n\
+         refresh_token = \"{refresh}\"\n\n\
+         [client.edin]\nemail = \"{}\"\npassword = \"{}\"\n",
+        sandbox.oidc_issuer(),
+        sandbox.oidc_client_id(),
+        sandbox.oidc_client_secret(),
+        edi_sandbox::EDIN_DEMO_EMAIL,
+        edi_sandbox::EDIN_DEMO_PASSWORD,
+    );
+    let dir = std::env::temp_dir().join(format!("edi-gateway-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("clients.toml");
+    std::fs::write(&path, text)?;
+    Ok(path)
 }
 
 /// Runs only the sandbox until Ctrl-C.
@@ -83,7 +119,11 @@ fn url(base: &str, route: &Route, values: &[(&str, &str)]) -> String {
     format!("{base}{path}")
 }
 
-fn instructions(base: &str, sandbox: &edi_sandbox::SandboxHandle) -> String {
+fn instructions(
+    base: &str,
+    sandbox: &edi_sandbox::SandboxHandle,
+    clients_file: &std::path::Path,
+) -> String {
     let seed = sandbox.seed();
     let box_id = seed.first_box_id_guid();
     let org_id = seed.first_org_id();
@@ -252,6 +292,12 @@ curl -si -X PUT '{edin_status}' -H "authorization: Bearer $SID" -H 'content-type
 # 9. Log out (204); the session id is dead afterwards:
 curl -si -X DELETE '{edin_logout}' -H "authorization: Bearer $SID"
 
+# 10. As a managed client (a service account): one API key, no login, no token. The gateway holds
+#     the client's credentials (here an OpenID Connect refresh token for Diadoc and an EDIN login,
+#     written to {clients_file}), renews them itself and keeps Kontur's limits (4 at once, 100/s):
+curl -s {orgs} -H 'x-api-key: {api_key}'
+curl -s '{procs}?status=active' -H 'x-api-key: {api_key}'
+
 Press Ctrl-C to stop.
 "#,
         upstream = sandbox.base_url(),
@@ -266,6 +312,8 @@ Press Ctrl-C to stop.
         partners = partnerships(base, seed),
         edin_email = edi_sandbox::EDIN_DEMO_EMAIL,
         edin_password = edi_sandbox::EDIN_DEMO_PASSWORD,
+        api_key = DEMO_API_KEY,
+        clients_file = clients_file.display(),
     )
 }
 

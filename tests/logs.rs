@@ -15,7 +15,7 @@ use serde_json::json;
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use helpers::{spawn_app, spawn_with};
+use helpers::{ROBOT_KEY, robot_entry, spawn_app, spawn_managed, spawn_with};
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
@@ -164,6 +164,86 @@ async fn neither_the_diadoc_token_nor_the_password_reaches_logs_or_error_bodies(
         assert!(
             bodies.iter().all(|b| !b.contains(secret)),
             "{secret} in a body"
+        );
+    }
+}
+
+/// Issue 14: what a managed client's run handles — its API key, the OIDC client secret, every
+/// refresh token (rotated ones included), every access token, the EDIN password and every SID —
+/// reaches no log line at `trace` and no answer, through first use, renewal after a 401 and a
+/// rejected session, a refused key and a refused token grant.
+#[tokio::test]
+async fn no_managed_secret_reaches_logs_or_answers() {
+    const EDIN_PASSWORD: &str = "robot-EDIN-Pa55word";
+    let logs = logs();
+    let (app, _, _) = spawn_managed(
+        edi_sandbox::Sandbox::builder().rotate_refresh_tokens(true),
+        |s| robot_entry(s).replace(edi_sandbox::EDIN_DEMO_PASSWORD, EDIN_PASSWORD),
+        |_| {},
+    )
+    .await;
+    let mut bodies = Vec::new();
+    let mut call = async |method: Method, path: &str, key: &str| {
+        let r = app.managed(method, path, key, None).await;
+        let mut text = format!("{:?}", r.headers());
+        text.push_str(&r.text().await.expect("body"));
+        bodies.push(text);
+    };
+    call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
+    app.sandbox.expire_tokens();
+    call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
+    call(Method::GET, "/v1/diadoc/me", "a-wrong-key-0123456789").await;
+    // EDIN refuses the password (it is not the demo user's): a refused login, redacted.
+    call(Method::GET, PROCS, ROBOT_KEY).await;
+    drop(call);
+    let mut secrets: Vec<String> = vec![
+        ROBOT_KEY.to_owned(),
+        EDIN_PASSWORD.to_owned(),
+        app.sandbox.oidc_client_secret().to_owned(),
+    ];
+    for entry in app.sandbox.journal() {
+        if let Some(token) = entry
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+        {
+            secrets.push(token.to_owned());
+        }
+        if let Some(sid) = entry.cookie("SID") {
+            secrets.push(sid.to_owned());
+        }
+        if entry.path == "/connect/token" {
+            for (name, value) in url::form_urlencoded::parse(&entry.body) {
+                if name == "refresh_token" || name == "client_secret" {
+                    secrets.push(value.into_owned());
+                }
+            }
+        }
+    }
+    assert!(secrets.len() >= 6, "{} secrets seen", secrets.len());
+    // A managed EDIN session with the demo user's password, so SIDs are issued too.
+    let (app2, _, _) = spawn_managed(edi_sandbox::Sandbox::builder(), robot_entry, |_| {}).await;
+    let r = app2.managed(Method::GET, PROCS, ROBOT_KEY, None).await;
+    assert_eq!(r.status(), 200);
+    app2.sandbox.expire_edin_sessions();
+    let r = app2.managed(Method::GET, PROCS, ROBOT_KEY, None).await;
+    assert_eq!(r.status(), 200);
+    bodies.push(r.text().await.expect("body"));
+    for entry in app2.sandbox.journal() {
+        if let Some(sid) = entry.cookie("SID") {
+            secrets.push(sid.to_owned());
+        }
+    }
+    let logs = logs.text();
+    assert!(
+        logs.contains("route=\"getDiadocMe\"") || logs.contains("/v1/diadoc/me"),
+        "the gateway's logging was captured"
+    );
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret in the logs");
+        assert!(
+            bodies.iter().all(|b| !b.contains(secret.as_str())),
+            "a secret in an answer"
         );
     }
 }
