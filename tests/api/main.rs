@@ -16,6 +16,7 @@ mod events;
 mod faults;
 mod files;
 mod input;
+mod managed_routes;
 mod messages;
 mod openapi;
 mod partners;
