@@ -830,6 +830,15 @@ pub async fn shutdown_signal() {
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
+/// Aborts a task when dropped: a background task that lives exactly as long as `serve`.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::problem_for_canned;
@@ -881,14 +890,5 @@ mod tests {
         ] {
             assert!(problem_for_canned(other.as_bytes()).is_none(), "{other}");
         }
-    }
-}
-
-/// Aborts a task when dropped: a background task that lives exactly as long as `serve`.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -183,19 +183,20 @@ async fn no_managed_secret_reaches_logs_or_answers() {
     )
     .await;
     let mut bodies = Vec::new();
-    let mut call = async |method: Method, path: &str, key: &str| {
-        let r = app.managed(method, path, key, None).await;
-        let mut text = format!("{:?}", r.headers());
-        text.push_str(&r.text().await.expect("body"));
-        bodies.push(text);
-    };
-    call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
-    app.sandbox.expire_tokens();
-    call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
-    call(Method::GET, "/v1/diadoc/me", "a-wrong-key-0123456789").await;
-    // EDIN refuses the password (it is not the demo user's): a refused login, redacted.
-    call(Method::GET, PROCS, ROBOT_KEY).await;
-    drop(call);
+    {
+        let mut call = async |method: Method, path: &str, key: &str| {
+            let r = app.managed(method, path, key, None).await;
+            let mut text = format!("{:?}", r.headers());
+            text.push_str(&r.text().await.expect("body"));
+            bodies.push(text);
+        };
+        call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
+        app.sandbox.expire_tokens();
+        call(Method::GET, "/v1/diadoc/me", ROBOT_KEY).await;
+        call(Method::GET, "/v1/diadoc/me", "a-wrong-key-0123456789").await;
+        // EDIN refuses the password (it is not the demo user's): a refused login, redacted.
+        call(Method::GET, PROCS, ROBOT_KEY).await;
+    }
     let mut secrets: Vec<String> = vec![
         ROBOT_KEY.to_owned(),
         EDIN_PASSWORD.to_owned(),

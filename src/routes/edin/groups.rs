@@ -430,7 +430,9 @@ pub const SET_PROCESS_STATUS: Route = Route {
 /// Ends the caller's EDIN session.
 pub const DELETE_SESSION: Route = Route {
     summary: "Log out of EDIN",
-    description: "Ends the session whose id the caller sends; later calls with it get 401.",
+    description: "Ends the session whose id the caller sends; later calls with it get 401. \
+        A managed client (`X-Api-Key`) gets 403: its session is the gateway's, shared by all its \
+        requests.",
     ..Route::new(
         "deleteEdinSession",
         Verb::Delete,
