@@ -9,7 +9,9 @@
 //! request → edge.rs       CORS (preflights answered or refused), security headers, X-Request-Id
 //!         → router        app.rs          built from routes.rs (one entry per REST operation)
 //!         → dispatch.rs   the one handler: extract, validate, pick what the entry says
-//!         → auth.rs       caller's Bearer token → SecretString (never echoed)
+//!         → auth.rs       the caller: a managed client by `X-Api-Key` (clients.rs: the clients
+//!                         file, its reload) or the caller's own Bearer token (never echoed)
+//!           limits.rs     inbound limit per client (429 + RateLimit headers)
 //!         → throttle.rs   login attempts per login name and per client address (429)
 //!           body_scan.rs  item caps and the value budget, counted before the JSON tree is built
 //!         → params.rs     path/query validation by the rules in rules.rs, renamed for the upstream
@@ -26,6 +28,10 @@
 //!         → edi-transcode JSON ⇄ protobuf over the prost-reflect descriptors (crates/);
 //!           path_fields.rs body fields filled from the path (absent → filled, different → 400)
 //!           edin_codec.rs JSON ⇄ EDIN JSON (caller input, the upstream's spelling, our replies)
+//!         → credentials.rs every upstream call's credential: the managed client's token from
+//!                         broker.rs (one per credential, refreshed early, single flight), a slot
+//!                         of Kontur's limits per credential (limits.rs), 401 → renew once and
+//!                         repeat when safe, Diadoc's 429 waited out when safe
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
 //!                         edin.rs: two-step login, SID cookie, session expiry; read.rs: reply
 //!                         caps; redact.rs: what of a refusal reaches the caller;
@@ -42,7 +48,7 @@
 //! gateway against the embedded sandbox (`crates/edi-sandbox`), which shares only the wire
 //! schema (`crates/edi-proto`) with the gateway.
 //!
-//! Only what the binary, the tests and the benches use is public (`app`, `config`, `openapi`,
+//! Only what the binary, the tests and the benches use is public (`app`, `clients`, `config`, `openapi`,
 //! `telemetry`, `demo`); everything else is `pub(crate)`, so the compiler reports dead code.
 
 pub mod app;
