@@ -221,6 +221,9 @@ pub(crate) fn build(path: &Path, content: Content, digest: Digest) -> Result<Cli
     let mut entries = Vec::with_capacity(raw.client.len());
     let mut by_key: HashMap<Digest, usize> = HashMap::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
+    // Clients sharing one Diadoc credential share its limits (`limits.rs` keeps them per
+    // credential): their Diadoc limits must agree, or the concurrencies would add up.
+    let mut by_credential: HashMap<Digest, (usize, Option<usize>, Option<u32>)> = HashMap::new();
     for (index, raw) in raw.client.into_iter().enumerate() {
         let mut at = At {
             file: path,
@@ -252,6 +255,24 @@ pub(crate) fn build(path: &Path, content: Content, digest: Digest) -> Result<Cli
             }
         }
         let client = client(&at, &secrets, raw)?;
+        if let Some(diadoc) = &client.diadoc {
+            let mine = (
+                index,
+                client.limits.diadoc_concurrency,
+                client.limits.diadoc_per_second,
+            );
+            let first = *by_credential.entry(diadoc.key).or_insert(mine);
+            if (first.1, first.2) != (mine.1, mine.2) {
+                return Err(at.err(
+                    "limits",
+                    format_args!(
+                        "shares its Diadoc credential with client[{}], so its \
+                         diadoc_concurrency and diadoc_per_second must be the same",
+                        first.0
+                    ),
+                ));
+            }
+        }
         for key in &keys {
             by_key.insert(*key, index);
         }

@@ -236,6 +236,29 @@ fn duplicate_names_are_refused() {
 }
 
 #[test]
+fn clients_sharing_a_diadoc_credential_must_share_its_limits() {
+    let oidc = "client_id = \"app\"\nclient_secret = \"SECRET-s\"\nrefresh_token = \"SECRET-r\"";
+    let same = format!(
+        "{}{}",
+        diadoc_client("a", "k1", oidc),
+        diadoc_client("b", "k2", oidc)
+    );
+    assert!(
+        load(&TempDir::new().clients(&same)).is_ok(),
+        "the same limits"
+    );
+    let message = refused(&format!(
+        "{}{}\n[client.limits]\ndiadoc_concurrency = 2\n",
+        diadoc_client("a", "k1", oidc),
+        diadoc_client("b", "k2", oidc)
+    ));
+    assert!(
+        message.contains("client[1] \"b\": limits: shares its Diadoc credential with client[0]"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_key_digest_given_to_two_clients_is_refused() {
     let message = refused(&format!(
         "{}{}",
