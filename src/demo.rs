@@ -75,8 +75,9 @@ fn demo_clients_file(sandbox: &edi_sandbox::SandboxHandle) -> anyhow::Result<std
     Ok(path)
 }
 
-/// Runs only the sandbox until Ctrl-C.
-pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
+/// Runs only the sandbox until Ctrl-C; `kontur_limits`: whether it enforces Kontur's per-token
+/// limits (its default).
+pub async fn run_sandbox(listen: SocketAddr, kontur_limits: bool) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     println!(
         "edi-sandbox (Diadoc and EDIN simulator) on http://{}\ndeveloper key: {}\nDiadoc users: {}/{} and {}/{}\nEDIN users: {}/{} and {}/{}",
@@ -101,11 +102,15 @@ pub async fn run_sandbox(listen: SocketAddr) -> anyhow::Result<()> {
             large.entity_id
         );
     }
-    Sandbox::builder()
+    let builder = Sandbox::builder()
         // Nobody can read this journal over HTTP: keep none.
-        .journal_capacity(0)
-        .serve(listener, shutdown_signal())
-        .await?;
+        .journal_capacity(0);
+    let builder = if kontur_limits {
+        builder
+    } else {
+        builder.no_kontur_limits()
+    };
+    builder.serve(listener, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -38,6 +38,10 @@ enum Command {
         /// Address for the sandbox.
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: std::net::SocketAddr,
+        /// Switch off Kontur's per-token limits (4 at once, 100 a second), which the sandbox
+        /// enforces by default: for load tests that hit the sandbox directly.
+        #[arg(long)]
+        no_kontur_limits: bool,
     },
     /// Print the OpenAPI 3.1 document (what `/openapi.json` serves).
     Openapi,
@@ -69,7 +73,10 @@ async fn main() -> anyhow::Result<()> {
             cors_origins,
         } => demo::run(listen, cors_origins).await?,
         #[cfg(feature = "sandbox")]
-        Command::Sandbox { listen } => demo::run_sandbox(listen).await?,
+        Command::Sandbox {
+            listen,
+            no_kontur_limits,
+        } => demo::run_sandbox(listen, !no_kontur_limits).await?,
         Command::Openapi => {}
     }
     Ok(())
