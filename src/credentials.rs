@@ -415,9 +415,9 @@ pub(crate) async fn inbound(
     state: &AppState,
     caller: &Caller,
 ) -> Result<crate::dispatch::RateHeaders, ApiError> {
-    let (key, own) = match caller {
-        Caller::Client(client) => (client.id, client.limits),
-        Caller::Token(token) => (token_digest(token), crate::clients::ClientLimits::default()),
+    let own = match caller {
+        Caller::Client(client) => client.limits,
+        Caller::Token(_) => crate::clients::ClientLimits::default(),
     };
     let per_second = own
         .requests_per_second
@@ -425,6 +425,11 @@ pub(crate) async fn inbound(
     if per_second == 0 {
         return Ok(Vec::new());
     }
+    // Digested only when there is a limit to count.
+    let key = match caller {
+        Caller::Client(client) => client.id,
+        Caller::Token(token) => token_digest(token),
+    };
     let burst = match own.burst.unwrap_or(state.config.client_burst) {
         0 => per_second,
         n => n,

@@ -89,3 +89,4 @@ mod upstream;
 
 pub use app::{AppState, build_router, serve};
 pub use config::Config;
+pub use upstream::diadoc::DiadocAuthMode;

@@ -559,3 +559,92 @@ async fn a_reload_keeps_requests_in_flight_and_a_broken_file_changes_nothing() {
     // The client kept its name and credential: its token was kept too.
     assert_eq!(app.sandbox.token_requests(), 1);
 }
+
+#[tokio::test]
+async fn a_managed_client_on_the_legacy_password_login_gets_a_diadocauth_token() {
+    let (app, _, _) = spawn_managed(
+        Sandbox::builder(),
+        |_| {
+            format!(
+                "[[client]]\nname = \"legacy\"\napi_key_sha256 = \"{}\"\n[client.diadoc]\n\
+                 login = \"{}\"\npassword = \"{}\"\n",
+                key_digest(ROBOT_KEY),
+                edi_sandbox::DEMO_LOGIN,
+                edi_sandbox::DEMO_PASSWORD
+            )
+        },
+        // Callers' tokens go as Bearer here; the legacy login's token still goes as DiadocAuth.
+        |c| c.diadoc_auth = edi_gateway::DiadocAuthMode::Bearer,
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.managed(Method::GET, ME, ROBOT_KEY, None).await.status(),
+            200
+        );
+    }
+    let logins = app.upstream_calls("/V3/Authenticate");
+    assert_eq!(logins.len(), 1, "one login for three calls");
+    assert_eq!(
+        logins[0].authorization.as_deref(),
+        Some(
+            format!(
+                "DiadocAuth ddauth_api_client_id={}",
+                edi_sandbox::DEVELOPER_KEY
+            )
+            .as_str()
+        )
+    );
+    for call in app.upstream_calls("/V2/GetMyUser") {
+        let auth = call.authorization.unwrap_or_default();
+        assert!(
+            auth.starts_with(&format!(
+                "DiadocAuth ddauth_api_client_id={},ddauth_token=",
+                edi_sandbox::DEVELOPER_KEY
+            )),
+            "{auth}"
+        );
+    }
+    assert_eq!(app.sandbox.token_requests(), 0);
+}
+
+#[tokio::test]
+async fn the_openapi_document_offers_both_ways_in_on_every_caller_route() {
+    let app = spawn_with(Sandbox::builder(), |_| {}).await;
+    let doc: Value = app
+        .get("/openapi.json", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let scheme = &doc["components"]["securitySchemes"]["apiKey"];
+    assert_eq!(scheme["type"], "apiKey");
+    assert_eq!(scheme["in"], "header");
+    assert_eq!(scheme["name"], "X-Api-Key");
+    let mut wrong = Vec::new();
+    let mut callers = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let security = op["security"].as_array().cloned().unwrap_or_default();
+            if security.is_empty() {
+                continue; // the login routes
+            }
+            callers += 1;
+            let names: Vec<&str> = security
+                .iter()
+                .filter_map(|s| s.as_object()?.keys().next().map(String::as_str))
+                .collect();
+            let own = names.contains(&"diadocToken") || names.contains(&"edinSession");
+            if !(own && names.contains(&"apiKey") && names.len() == 2) {
+                wrong.push(format!("{method} {path}: {names:?}"));
+            }
+            for status in ["429", "503"] {
+                if op["responses"][status]["headers"]["Retry-After"].is_null() {
+                    wrong.push(format!("{method} {path}: {status} without Retry-After"));
+                }
+            }
+        }
+    }
+    assert!(callers > 30, "{callers}");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
