@@ -72,17 +72,27 @@ pub async fn spawn_with(builder: SandboxBuilder, configure: impl FnOnce(&mut Con
     let sandbox = builder.spawn().await.expect("sandbox starts");
     let mut config = Config::for_upstream(sandbox.base_url(), Some(edi_sandbox::DEVELOPER_KEY));
     configure(&mut config);
+    start(sandbox, config).await.0
+}
+
+/// A gateway with `config` in front of `sandbox`, served until the test ends; its state too.
+async fn start(sandbox: SandboxHandle, config: Config) -> (TestApp, AppState) {
     let state = AppState::build(config).expect("state builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(edi_gateway::serve(listener, state, std::future::pending()));
-    TestApp {
+    tokio::spawn(edi_gateway::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    let app = TestApp {
         addr,
         client: reqwest::Client::new(),
         sandbox,
-    }
+    };
+    (app, state)
 }
 
 /// A gateway whose shutdown the test triggers: `stop` resolves the shutdown future `serve` was
@@ -348,25 +358,8 @@ pub async fn spawn_managed(
     // Reloads happen when a test says (`reload_clients`), not on a timer.
     config.clients_reload_secs = 0;
     configure(&mut config);
-    let state = AppState::build(config).expect("state builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(edi_gateway::serve(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-    (
-        TestApp {
-            addr,
-            client: reqwest::Client::new(),
-            sandbox,
-        },
-        state,
-        file,
-    )
+    let (app, state) = start(sandbox, config).await;
+    (app, state, file)
 }
 
 impl TestApp {
