@@ -16,7 +16,7 @@
 # Built without the default `sandbox` feature: the production binary carries no simulator and
 # has no `demo`/`sandbox` subcommands.
 
-FROM rust:1.95-slim-bookworm AS chef
+FROM docker.io/library/rust:1.95-slim-bookworm AS chef
 RUN cargo install cargo-chef --locked
 WORKDIR /app
 
@@ -32,7 +32,7 @@ RUN cargo chef cook --release --no-default-features --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked --no-default-features --bin edi-gateway
 
-FROM debian:bookworm-slim AS runtime
+FROM docker.io/library/debian:bookworm-slim AS runtime
 # ca-certificates is left unpinned on purpose: the suite's security updates should land on rebuild.
 # hadolint ignore=DL3008
 RUN apt-get update -y \

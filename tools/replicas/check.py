@@ -167,7 +167,7 @@ def check_load(base, token, box, stopfile):
             if kind == "organizations":
                 time.sleep(0.02)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in ["protocol"] * 4 + ["organizations"] * 4]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in ["protocol"] * 8 + ["organizations"] * 4]
     for t in threads:
         t.start()
     for t in threads:

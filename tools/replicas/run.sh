@@ -45,19 +45,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until $1 answers (any HTTP status) within 10 s.
+# Waits until $1 answers (any HTTP status) within 30 s (a busy CI machine); else shows $2's log.
 wait_up() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     curl -s -o /dev/null --max-time 1 "$1" && return 0
     sleep 0.1
   done
-  echo "FAIL: $1 did not come up" >&2; return 1
+  echo "FAIL: $1 did not come up" >&2; tail -n 20 "$2" >&2; return 1
 }
 
 step "sandbox on 127.0.0.1:$SANDBOX_PORT"
 "$BIN" sandbox --listen "127.0.0.1:$SANDBOX_PORT" >"$WORK/sandbox.log" 2>&1 &
 SANDBOX_PID=$!
-wait_up "http://127.0.0.1:$SANDBOX_PORT/"
+wait_up "http://127.0.0.1:$SANDBOX_PORT/" "$WORK/sandbox.log"
 # The developer key and the demo box, as the sandbox prints them on start.
 DEV_KEY=$(sed -n 's/^developer key: //p' "$WORK/sandbox.log")
 BOX=$(sed -n 's/.*boxId=\([^ ]*\).*/\1/p' "$WORK/sandbox.log")
@@ -75,7 +75,7 @@ start_replica() { # $1 = port, $2 = log name
     "$BIN" serve --listen "127.0.0.1:$1" >>"$WORK/$2.log" 2>&1 &
   LAST_PID=$!
   # /openapi.json is served by any gateway without an upstream call (readiness, here).
-  wait_up "http://127.0.0.1:$1/openapi.json"
+  wait_up "http://127.0.0.1:$1/openapi.json" "$WORK/$2.log"
 }
 step "replicas on 127.0.0.1:$PORT1 and 127.0.0.1:$PORT2"
 start_replica "$PORT1" gw1; GW1_PID=$LAST_PID
@@ -123,7 +123,7 @@ http {
 EOF
 "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx/stdout.log" 2>&1 &
 NGINX_PID=$!
-wait_up "$BASE/openapi.json"
+wait_up "$BASE/openapi.json" "$WORK/nginx/error.log"
 
 TOKEN=$(curl -sf -X POST "$BASE/v1/diadoc/sessions" -H 'content-type: application/json' \
   -d '{"login":"demo","password":"demo"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
