@@ -151,7 +151,9 @@ mod tests {
 
     #[test]
     fn healthcheck_reads_the_status_line() {
-        assert!(healthcheck::is_ok_status_line(b"HTTP/1.1 200 OK\r\ncontent-length"));
+        assert!(healthcheck::is_ok_status_line(
+            b"HTTP/1.1 200 OK\r\ncontent-length"
+        ));
         assert!(!healthcheck::is_ok_status_line(b"HTTP/1.1 503 Service"));
         assert!(!healthcheck::is_ok_status_line(b"HTTP/1.1 2000"));
         assert!(!healthcheck::is_ok_status_line(b""));
