@@ -61,7 +61,9 @@ wait_up "http://127.0.0.1:$SANDBOX_PORT/" "$WORK/sandbox.log"
 # The developer key and the demo box, as the sandbox prints them on start.
 DEV_KEY=$(sed -n 's/^developer key: //p' "$WORK/sandbox.log")
 BOX=$(sed -n 's/.*boxId=\([^ ]*\).*/\1/p' "$WORK/sandbox.log")
-[ -n "$DEV_KEY" ] && [ -n "$BOX" ] || { echo "FAIL: no developer key or box in the sandbox's output" >&2; exit 1; }
+if [ -z "$DEV_KEY" ] || [ -z "$BOX" ]; then
+  echo "FAIL: no developer key or box in the sandbox's output" >&2; exit 1
+fi
 
 # One replica, started (again) on its port. Both replicas share one caller token, so each keeps
 # half of Kontur's per-token limits (README "Scaling"); the sandbox enforces the whole (4 at
