@@ -55,6 +55,7 @@ pub mod app;
 mod auth;
 mod body_scan;
 mod boxes;
+mod breaker;
 mod broker;
 mod cache;
 pub mod clients;
