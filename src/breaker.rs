@@ -211,7 +211,10 @@ impl Breaker {
             (_, _, Outcome::Unknown) if !probe => return,
             (Inner::HalfOpen { .. }, true, Outcome::Unknown) => Inner::HalfOpen { probing: false },
             (Inner::HalfOpen { .. }, true, Outcome::Answered) => {
-                tracing::info!(upstream = self.upstream, "upstream circuit closed: the probe was answered");
+                tracing::info!(
+                    upstream = self.upstream,
+                    "upstream circuit closed: the probe was answered"
+                );
                 Inner::Closed { failures: 0 }
             }
             (Inner::HalfOpen { .. }, true, Outcome::Failed) => {
@@ -283,11 +286,7 @@ impl Guard {
     pub(crate) fn new(service: Service, config: &Config) -> Self {
         Self {
             service,
-            breaker: Breaker::new(
-                service.name(),
-                config.breaker_failures,
-                config.breaker_open,
-            ),
+            breaker: Breaker::new(service.name(), config.breaker_failures, config.breaker_open),
             budget: budget(config.retry_percent, config.retry_floor_per_second),
         }
     }
