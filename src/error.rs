@@ -501,12 +501,17 @@ impl ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         match self {
-            Self::TooManyLogins { retry_after, .. }
-            | Self::UpstreamBusy { retry_after }
-            | Self::CircuitOpen { retry_after, .. } => {
+            Self::TooManyLogins { retry_after, .. } | Self::UpstreamBusy { retry_after } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            // Clamped like every upstream wait the gateway passes on (1..=60 s).
+            Self::CircuitOpen { retry_after, .. } => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::upstream::retry_after::emit(*retry_after)),
+                );
             }
             Self::TooManyRequests {
                 retry_after,
