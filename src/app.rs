@@ -73,6 +73,8 @@ pub struct App {
     pub(crate) upstream_limits: crate::limits::UpstreamLimits,
     /// Inbound limits per client (`limits.rs`).
     pub(crate) inbound: crate::limits::Inbound,
+    /// A circuit breaker and a retry budget per upstream (`breaker.rs`).
+    pub(crate) guards: crate::breaker::Guards,
 }
 
 impl std::ops::Deref for AppState {
@@ -109,6 +111,7 @@ impl AppState {
             broker,
             upstream_limits: crate::limits::UpstreamLimits::new(MAX_WAITERS_PER_CREDENTIAL),
             inbound: crate::limits::Inbound::new(),
+            guards: crate::breaker::Guards::new(&config),
             transcoder: Transcoder::new(edi_proto::pool()),
             diadoc,
             edin,

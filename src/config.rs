@@ -200,6 +200,26 @@ pub struct Config {
     /// pace applies (0 = the per-second figure).
     #[arg(long, env = "EDI_GATEWAY_CLIENT_BURST", default_value_t = 0)]
     pub client_burst: u32,
+
+    /// Upstream circuit breaker (`breaker.rs`, per upstream): consecutive failures (transport
+    /// errors, timeouts, 5xx) that open it. 0 = no breaker.
+    #[arg(long, env = "EDI_GATEWAY_BREAKER_FAILURES", default_value_t = 5)]
+    pub breaker_failures: u32,
+
+    /// How long an open breaker refuses calls (503 `upstream-circuit-open`) before one probe
+    /// goes through, in seconds.
+    #[arg(long, env = "EDI_GATEWAY_BREAKER_OPEN_SECS", value_parser = parse_secs, default_value = "10")]
+    pub breaker_open: Duration,
+
+    /// Retry budget per upstream (`breaker.rs`): retries of safe calls after a transport error
+    /// may add at most this many percent to the calls of the last 10 s (0-1000).
+    #[arg(long, env = "EDI_GATEWAY_RETRY_PERCENT", default_value_t = 10)]
+    pub retry_percent: u32,
+
+    /// Retry budget per upstream: retries allowed per second whatever the percentage (averaged
+    /// over 10 s). 0 with `EDI_GATEWAY_RETRY_PERCENT=0` = no retries.
+    #[arg(long, env = "EDI_GATEWAY_RETRY_FLOOR_PER_SECOND", default_value_t = 1)]
+    pub retry_floor_per_second: u32,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -257,6 +277,10 @@ impl Config {
             queue_timeout: Duration::from_secs(10),
             client_per_second: 0,
             client_burst: 0,
+            breaker_failures: 5,
+            breaker_open: Duration::from_secs(10),
+            retry_percent: 10,
+            retry_floor_per_second: 1,
         }
     }
 
@@ -307,6 +331,15 @@ impl Config {
         }
         if self.max_connections == 0 || self.max_connections > 1_000_000 {
             return Err("EDI_GATEWAY_MAX_CONNECTIONS must be between 1 and 1000000".into());
+        }
+        if self.breaker_open > Duration::from_secs(3600) {
+            return Err("EDI_GATEWAY_BREAKER_OPEN_SECS must be at most 3600".into());
+        }
+        if self.retry_percent > 1000 || self.retry_floor_per_second > 1000 {
+            return Err(
+                "EDI_GATEWAY_RETRY_PERCENT and EDI_GATEWAY_RETRY_FLOOR_PER_SECOND must be at most 1000"
+                    .into(),
+            );
         }
         crate::edge::AllowedOrigins::parse(&self.cors_origins)
             .map_err(|e| format!("EDI_GATEWAY_CORS_ORIGINS: {e}"))?;

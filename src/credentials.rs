@@ -142,6 +142,7 @@ fn repeatable(method: &http::Method, query: &[(&'static str, String)]) -> bool {
 }
 
 /// What [`diadoc_call`] does with the request once authorized.
+#[derive(Clone, Copy)]
 enum Op {
     /// Read the 2xx reply whole (`DiadocClient::send`).
     Send,
@@ -187,7 +188,21 @@ pub(crate) async fn diadoc_open(
     }
 }
 
+/// One Diadoc call under Diadoc's circuit breaker (`breaker.rs`): refused at once while it is
+/// open, its final outcome counted.
 async fn diadoc_call(
+    state: &AppState,
+    via: Via<'_>,
+    req: DiadocRequest<'_>,
+    op: Op,
+) -> Result<(Got, Option<crate::limits::Slot>), UpstreamError> {
+    let permit = state.guards.diadoc.admit()?;
+    let result = diadoc_attempts(state, via, req, op).await;
+    permit.record(crate::breaker::Outcome::of(&result));
+    result
+}
+
+async fn diadoc_attempts(
     state: &AppState,
     via: Via<'_>,
     req: DiadocRequest<'_>,
@@ -200,6 +215,7 @@ async fn diadoc_call(
     let mut renewed = false;
     let mut repeats_429 = 0;
     let mut stale: Option<SecretString> = None;
+    let mut retried = false;
     loop {
         // The token first: 1,000 requests arriving at once all wait on the broker's one fetch,
         // not four at a time behind the limits.
@@ -233,10 +249,23 @@ async fn diadoc_call(
             mode,
             ..req.clone()
         };
-        let result = match op {
-            Op::Send => state.diadoc.send(attempt).await.map(Got::Reply),
-            Op::Open(timeout) => state.diadoc.open(attempt, timeout).await.map(Got::Opened),
-        };
+        // A transport error on a call safe to repeat: sent once more, from the retry budget.
+        let attempt = &attempt;
+        let result = state
+            .guards
+            .diadoc
+            .send(safe, &mut retried, move || {
+                let attempt = attempt.clone();
+                async move {
+                    match op {
+                        Op::Send => state.diadoc.send(attempt).await.map(Got::Reply),
+                        Op::Open(timeout) => {
+                            state.diadoc.open(attempt, timeout).await.map(Got::Opened)
+                        }
+                    }
+                }
+            })
+            .await;
         match result {
             Ok(got) => return Ok((got, slot)),
             Err(UpstreamError::Status(f))
@@ -310,21 +339,47 @@ async fn acquire(
 }
 
 /// Sends one EDIN call for `via`'s caller: the caller's own session id, or the managed
-/// client's (renewed once on a rejected session, the call repeated when safe).
+/// client's (renewed once on a rejected session, the call repeated when safe). Under EDIN's
+/// circuit breaker (`breaker.rs`): refused at once while it is open, its final outcome counted.
 pub(crate) async fn edin(
     state: &AppState,
     via: Via<'_>,
     req: EdinRequest<'_>,
 ) -> Result<UpstreamReply, UpstreamError> {
+    let permit = state.guards.edin.admit()?;
+    let result = edin_attempts(state, via, req).await;
+    permit.record(crate::breaker::Outcome::of(&result));
+    result
+}
+
+/// One EDIN send; after a transport error, once more when `safe` and the budget allows.
+async fn edin_send(
+    state: &AppState,
+    safe: bool,
+    retried: &mut bool,
+    req: &EdinRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
+    state
+        .guards
+        .edin
+        .send(safe, retried, move || state.edin.send(req.clone()))
+        .await
+}
+
+async fn edin_attempts(
+    state: &AppState,
+    via: Via<'_>,
+    req: EdinRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
+    let safe = via.read || repeatable(&req.method, req.query);
+    let mut retried = false;
     let client = match via.caller {
         Some(Caller::Token(sid)) => {
-            return state
-                .edin
-                .send(EdinRequest {
-                    sid: Some(sid),
-                    ..req
-                })
-                .await;
+            let req = EdinRequest {
+                sid: Some(sid),
+                ..req
+            };
+            return edin_send(state, safe, &mut retried, &req).await;
         }
         None => return Err(UpstreamError::EdinSessionRejected),
         Some(Caller::Client(client)) => client,
@@ -335,16 +390,12 @@ pub(crate) async fn edin(
             client.name
         )));
     };
-    let safe = via.read || repeatable(&req.method, req.query);
     let sid = state.broker.edin(&client.name, cred, &state.edin).await?;
-    match state
-        .edin
-        .send(EdinRequest {
-            sid: Some(&sid),
-            ..req.clone()
-        })
-        .await
-    {
+    let first = EdinRequest {
+        sid: Some(&sid),
+        ..req.clone()
+    };
+    match edin_send(state, safe, &mut retried, &first).await {
         Err(UpstreamError::EdinSessionRejected) => {
             let fresh = state
                 .broker
@@ -354,13 +405,11 @@ pub(crate) async fn edin(
                 return Err(UpstreamError::CredentialRenewed);
             }
             tracing::info!("EDIN rejected a managed session: logged in again, repeating");
-            state
-                .edin
-                .send(EdinRequest {
-                    sid: Some(&fresh),
-                    ..req
-                })
-                .await
+            let again = EdinRequest {
+                sid: Some(&fresh),
+                ..req
+            };
+            edin_send(state, safe, &mut retried, &again).await
         }
         other => other,
     }

@@ -151,6 +151,15 @@ pub enum ApiError {
     /// token broker backs off (`broker.rs`). 503 with `Retry-After`: the operator must act.
     #[error("credential unavailable: {}", .0.client)]
     CredentialUnavailable(Box<CredentialUnavailable>),
+    /// The upstream's circuit breaker is open (`breaker.rs`): its last calls failed, and this
+    /// one was not sent. 503 with `Retry-After` = what is left of the cool-down.
+    #[error("{} circuit open", .service.name())]
+    CircuitOpen {
+        /// The upstream.
+        service: crate::upstream::Service,
+        /// Seconds until a call is let through again (at least 1).
+        retry_after: u64,
+    },
 }
 
 impl ApiError {
@@ -191,6 +200,7 @@ impl ApiError {
             }
             Self::RetryLater { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::CredentialUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CircuitOpen { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -362,6 +372,19 @@ impl ApiError {
                 "The client's upstream credential is unavailable",
                 credential_detail(c),
             ),
+            Self::CircuitOpen {
+                service,
+                retry_after,
+            } => (
+                "upstream-circuit-open",
+                "Upstream circuit open",
+                format!(
+                    "the gateway's recent calls to {} failed (no answer, timeouts or 5xx), so it \
+                     sends none for a while; nothing was sent upstream: try again in \
+                     {retry_after} seconds (Retry-After)",
+                    service.name()
+                ),
+            ),
         }
     }
 }
@@ -483,6 +506,13 @@ impl ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
+            // Clamped like every upstream wait the gateway passes on (1..=60 s).
+            Self::CircuitOpen { retry_after, .. } => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::upstream::retry_after::emit(*retry_after)),
+                );
+            }
             Self::TooManyRequests {
                 retry_after,
                 headers,
@@ -560,6 +590,10 @@ impl From<UpstreamError> for ApiError {
             UpstreamError::Saturated(retry_after) => Self::UpstreamBusy { retry_after },
             UpstreamError::CredentialRenewed => Self::CredentialRenewed,
             UpstreamError::CredentialUnavailable(c) => Self::CredentialUnavailable(c),
+            UpstreamError::CircuitOpen(service, retry_after) => Self::CircuitOpen {
+                service,
+                retry_after,
+            },
         }
     }
 }

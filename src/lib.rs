@@ -32,6 +32,8 @@
 //!                         broker.rs (one per credential, refreshed early, single flight), a slot
 //!                         of Kontur's limits per credential (limits.rs), 401 → renew once and
 //!                         repeat when safe, Diadoc's 429 waited out when safe
+//!           breaker.rs    a circuit breaker per upstream (503 while open, one probe), and one
+//!                         retry of a safe call after a transport error, from a retry budget
 //!         → upstream/     diadoc.rs: HTTP, DiadocAuth/Bearer header, status mapping;
 //!                         edin.rs: two-step login, SID cookie, session expiry; read.rs: reply
 //!                         caps; redact.rs: what of a refusal reaches the caller;
@@ -55,6 +57,7 @@ pub mod app;
 mod auth;
 mod body_scan;
 mod boxes;
+mod breaker;
 mod broker;
 mod cache;
 pub mod clients;

@@ -153,6 +153,10 @@ pub enum UpstreamError {
     /// again; the caller gets 503 `credential-unavailable` with `Retry-After`.
     #[error("{} credential of client {:?} unavailable ({:?}), retry after {} s", .0.reason.service().name(), .0.client, .0.reason, .0.retry_after)]
     CredentialUnavailable(Box<CredentialUnavailable>),
+    /// The upstream's circuit breaker is open (`breaker.rs`: its last calls failed): nothing
+    /// was sent; retry after this many seconds (what is left of the cool-down).
+    #[error("{} circuit open, retry after {} s", .0.name(), .1)]
+    CircuitOpen(Service, u64),
 }
 
 /// Why, and for how long, the broker will not use a managed client's credential.

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod account;
+mod breaker;
 mod counteragents;
 mod credentials;
 mod docflows;
