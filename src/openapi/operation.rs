@@ -518,6 +518,10 @@ fn errors_generic(route: &Route) -> Vec<(&'static str, String)> {
              be used now (`credential-unavailable`, e.g. EDIN asks for a captcha)",
         );
     }
+    unavailable.push(
+        "the upstream's circuit is open after repeated failures (`upstream-circuit-open`; \
+         nothing was sent)",
+    );
     unavailable.push("the upstream asks to retry later");
     let mut unavailable = unavailable.join("; or ");
     if let Some(first) = unavailable.get_mut(0..1) {
