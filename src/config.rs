@@ -200,6 +200,15 @@ pub struct Config {
     /// pace applies (0 = the per-second figure).
     #[arg(long, env = "EDI_GATEWAY_CLIENT_BURST", default_value_t = 0)]
     pub client_burst: u32,
+
+    /// Log line format: `text` (colour only on a terminal) or `json` (one object per line).
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -257,6 +266,7 @@ impl Config {
             queue_timeout: Duration::from_secs(10),
             client_per_second: 0,
             client_burst: 0,
+            log_format: crate::telemetry::LogFormat::Text,
         }
     }
 

@@ -54,7 +54,10 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", edi_gateway::openapi::to_pretty_json());
         return Ok(());
     }
-    telemetry::init();
+    telemetry::init(match &command {
+        Command::Serve(config) => config.log_format,
+        _ => telemetry::LogFormat::from_env(),
+    });
     match command {
         Command::Serve(config) => {
             config.validate().map_err(anyhow::Error::msg)?;
@@ -65,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
             // `serve` returned by the drain deadline; a blocking task still running (a DNS
             // lookup) would hold the runtime's shutdown, and nothing may keep the process.
             tracing::info!("stopped");
+            telemetry::shutdown();
             std::process::exit(0);
         }
         #[cfg(feature = "sandbox")]
