@@ -83,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
         } => demo::run_sandbox(listen, !no_kontur_limits).await?,
         Command::Openapi => {}
     }
+    telemetry::shutdown();
     Ok(())
 }
 

@@ -420,6 +420,13 @@ async fn a_json_request_line_has_route_status_duration_upstream_status_and_trace
     let ok = request_lines("logs-json-ok");
     assert_eq!(ok.len(), 1, "one request line: {ok:?}");
     let ok = &ok[0];
+    let raw = json_logs()
+        .text()
+        .lines()
+        .find(|l| l.contains("\"logs-json-ok\"") && l.contains("\"message\":\"request\""))
+        .map(str::to_owned)
+        .expect("the raw line");
+    assert!(raw.starts_with("{\"timestamp\":"), "{raw}");
     assert_eq!(ok["level"], "INFO");
     assert_eq!(ok["method"], "GET");
     assert_eq!(ok["route"], "getDiadocMe");

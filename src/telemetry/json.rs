@@ -1,8 +1,9 @@
 //! `EDI_GATEWAY_LOG_FORMAT=json`: one JSON object per line — `timestamp` (RFC 3339, UTC),
-//! `level`, the fields of the enclosing spans from the outermost in (for a request: `method`,
-//! `route`, `request_id`), then the event's own fields (`message` among them), an event's field
-//! winning over a span's of the same name. tracing-subscriber's own JSON format nests span
-//! fields under `span`/`spans`; flat objects are what log stores index without a mapping.
+//! `level` and `message` first, then, by name, the fields of the enclosing spans (for a
+//! request: `method`, `route`, `request_id`) and the event's own, an event's field winning over
+//! a span's of the same name (an inner span's over an outer one's). tracing-subscriber's own
+//! JSON format nests span fields under `span`/`spans`; flat objects are what log stores index
+//! without a mapping.
 
 use std::fmt;
 
@@ -50,9 +51,34 @@ where
             }
         }
         event.record(&mut Fields(&mut line));
-        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
-        writeln!(writer, "{text}")
+        writeln!(writer, "{}", ordered(&line).map_err(|_| fmt::Error)?)
     }
+}
+
+/// The keys read first, in this order; the others follow sorted by name.
+const FIRST: [&str; 3] = ["timestamp", "level", "message"];
+
+/// `line` as a JSON object with the [`FIRST`] keys first (serde_json's map is sorted).
+fn ordered(line: &Map<String, Value>) -> serde_json::Result<String> {
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    let rest = line
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !FIRST.contains(k));
+    for key in FIRST.into_iter().chain(rest) {
+        let Some(value) = line.get(key) else {
+            continue;
+        };
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(key)?);
+        out.push(':');
+        out.push_str(&serde_json::to_string(value)?);
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// An event's fields into the line's object.
