@@ -220,6 +220,15 @@ pub struct Config {
     /// over 10 s). 0 with `EDI_GATEWAY_RETRY_PERCENT=0` = no retries.
     #[arg(long, env = "EDI_GATEWAY_RETRY_FLOOR_PER_SECOND", default_value_t = 1)]
     pub retry_floor_per_second: u32,
+
+    /// Log line format: `text` (colour only on a terminal) or `json` (one object per line).
+    #[arg(
+        long,
+        env = "EDI_GATEWAY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -281,6 +290,7 @@ impl Config {
             breaker_open: Duration::from_secs(10),
             retry_percent: 10,
             retry_floor_per_second: 1,
+            log_format: crate::telemetry::LogFormat::Text,
         }
     }
 

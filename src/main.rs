@@ -66,7 +66,10 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", if healthy { "healthy" } else { "unhealthy" });
         std::process::exit(if healthy { 0 } else { 1 });
     }
-    telemetry::init();
+    telemetry::init(match &command {
+        Command::Serve(config) => config.log_format,
+        _ => telemetry::LogFormat::from_env(),
+    });
     match command {
         Command::Serve(config) => {
             config.validate().map_err(anyhow::Error::msg)?;
@@ -77,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
             // `serve` returned by the drain deadline; a blocking task still running (a DNS
             // lookup) would hold the runtime's shutdown, and nothing may keep the process.
             tracing::info!("stopped");
+            telemetry::shutdown();
             std::process::exit(0);
         }
         #[cfg(feature = "sandbox")]
@@ -91,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
         } => demo::run_sandbox(listen, !no_kontur_limits).await?,
         Command::Openapi | Command::Healthcheck { .. } => {}
     }
+    telemetry::shutdown();
     Ok(())
 }
 

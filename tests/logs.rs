@@ -19,17 +19,37 @@ use helpers::{ROBOT_KEY, robot_entry, spawn_app, spawn_managed, spawn_with};
 
 const PROCS: &str = "/v1/edin/agreement-procs";
 
-/// Everything logged by this binary's tests, at `trace`.
+/// Everything logged by this binary's tests, at `trace`: as text, and as the gateway's
+/// `EDI_GATEWAY_LOG_FORMAT=json` writes it.
 fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
+    &capture().0
+}
+
+/// The JSON lines of the same log as [`logs`].
+fn json_logs() -> &'static Captured {
+    &capture().1
+}
+
+fn capture() -> &'static (Captured, Captured) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    static LOGS: OnceLock<(Captured, Captured)> = OnceLock::new();
     LOGS.get_or_init(|| {
-        let logs = Captured::default();
-        tracing_subscriber::fmt()
-            .with_env_filter("trace")
-            .with_ansi(false)
-            .with_writer(logs.clone())
+        let (text, json) = (Captured::default(), Captured::default());
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("trace"))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(text.clone()),
+            )
+            .with(edi_gateway::telemetry::fmt_layer(
+                edi_gateway::telemetry::LogFormat::Json,
+                false,
+                json.clone(),
+            ))
             .init();
-        logs
+        (text, json)
     })
 }
 
@@ -106,7 +126,8 @@ async fn neither_the_sid_nor_the_password_reaches_logs_or_error_bodies() {
             .await
             .expect("body"),
     );
-    let logs = logs.text();
+    // Both formats: the text and the JSON lines.
+    let logs = logs.text() + &json_logs().text();
     assert!(
         logs.contains("route=\"createEdinSession\""),
         "the gateway's logging was captured"
@@ -150,7 +171,8 @@ async fn neither_the_diadoc_token_nor_the_password_reaches_logs_or_error_bodies(
         .await;
     assert_eq!(r.status(), 401);
     bodies.push(r.text().await.expect("body"));
-    let logs = logs.text();
+    // Both formats: the text and the JSON lines.
+    let logs = logs.text() + &json_logs().text();
     assert!(
         logs.contains("route=\"createDiadocSession\""),
         "the gateway's logging was captured"
@@ -235,7 +257,8 @@ async fn no_managed_secret_reaches_logs_or_answers() {
             secrets.push(sid.to_owned());
         }
     }
-    let logs = logs.text();
+    // Both formats: the text and the JSON lines.
+    let logs = logs.text() + &json_logs().text();
     assert!(
         logs.contains("route=\"getDiadocMe\"") || logs.contains("/v1/diadoc/me"),
         "the gateway's logging was captured"
@@ -330,12 +353,222 @@ async fn echoed_credentials_reach_neither_logs_nor_answers() {
             .await;
         bodies.push(r.text().await.expect("body"));
     }
-    let logs = logs.text();
+    // Both formats: the text and the JSON lines.
+    let logs = logs.text() + &json_logs().text();
     for secret in [token.as_str(), sid.as_str(), key] {
         assert!(!logs.contains(secret), "{secret} in the logs");
         assert!(
             bodies.iter().all(|b| !b.contains(secret)),
             "{secret} in a body: {bodies:?}"
         );
+    }
+}
+
+/// The JSON log's request lines of the request `request_id` (every JSON line must parse).
+fn request_lines(request_id: &str) -> Vec<serde_json::Value> {
+    json_logs()
+        .text()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .filter(|line| line["message"] == "request" && line["request_id"] == request_id)
+        .collect()
+}
+
+/// Issue 15: `EDI_GATEWAY_LOG_FORMAT=json` writes one object per line, span fields flattened;
+/// each request has exactly one request line, with its route id, status, duration, the last
+/// upstream call's status and Diadoc's `X-Kontur-Trace-Id`.
+#[tokio::test]
+async fn a_json_request_line_has_route_status_duration_upstream_status_and_trace_id() {
+    use edi_sandbox::Fault;
+    let _ = logs();
+    let app = spawn_with(edi_sandbox::Sandbox::builder(), |c| c.cache_ttl_secs = 0).await;
+    let token = app.demo_token().await;
+    let r = app
+        .send(
+            Method::GET,
+            "/v1/diadoc/me",
+            &token,
+            &[("x-request-id", "logs-json-ok")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    app.sandbox.inject(1, Fault::text(409, "busy"));
+    let r = app
+        .send(
+            Method::GET,
+            "/v1/diadoc/me",
+            &token,
+            &[("x-request-id", "logs-json-409")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let problem = r.text().await.expect("body");
+    // No upstream call: no upstream fields.
+    let r = app
+        .send(
+            Method::GET,
+            "/v1/nothing-here",
+            &token,
+            &[("x-request-id", "logs-json-404")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+
+    let ok = request_lines("logs-json-ok");
+    assert_eq!(ok.len(), 1, "one request line: {ok:?}");
+    let ok = &ok[0];
+    let raw = json_logs()
+        .text()
+        .lines()
+        .find(|l| l.contains("\"logs-json-ok\"") && l.contains("\"message\":\"request\""))
+        .map(str::to_owned)
+        .expect("the raw line");
+    assert!(raw.starts_with("{\"timestamp\":"), "{raw}");
+    assert_eq!(ok["level"], "INFO");
+    assert_eq!(ok["method"], "GET");
+    assert_eq!(ok["route"], "getDiadocMe");
+    assert_eq!(ok["status"], 200);
+    assert_eq!(ok["upstream_status"], 200);
+    assert!(ok["duration_ms"].as_f64().is_some_and(|d| d >= 0.0), "{ok}");
+    assert!(
+        ok["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{ok}"
+    );
+    // The sandbox sends a hex trace id on every Diadoc reply.
+    let trace = ok["kontur_trace_id"].as_str().expect("a trace id");
+    assert!(
+        !trace.is_empty() && trace.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{trace}"
+    );
+
+    let refused = request_lines("logs-json-409");
+    assert_eq!(refused.len(), 1, "one request line: {refused:?}");
+    assert_eq!(refused[0]["status"], 409);
+    assert_eq!(refused[0]["upstream_status"], 409);
+    // The same trace id as the problem quotes to the caller.
+    let trace = refused[0]["kontur_trace_id"].as_str().expect("a trace id");
+    assert!(
+        trace.len() >= 16 && problem.contains(trace),
+        "{trace} in {problem}"
+    );
+
+    let missing = request_lines("logs-json-404");
+    assert_eq!(missing.len(), 1, "one request line: {missing:?}");
+    assert_eq!(missing[0]["status"], 404);
+    assert!(
+        missing[0].get("upstream_status").is_none(),
+        "{}",
+        missing[0]
+    );
+    assert!(
+        missing[0].get("kontur_trace_id").is_none(),
+        "{}",
+        missing[0]
+    );
+}
+
+/// Issue 15: a caller's valid W3C `traceparent` goes on to Diadoc and EDIN (unchanged, as no
+/// spans are exported here, with the `otlp` feature or without); an invalid one goes nowhere.
+#[tokio::test]
+async fn a_callers_traceparent_reaches_diadoc_and_edin() {
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let _ = logs();
+    let app = spawn_app().await;
+    let token = app.demo_token().await;
+    let sid = app.demo_sid().await;
+    let calls = [
+        ("logs-tp-diadoc", "/v1/diadoc/me", &token, PARENT),
+        ("logs-tp-edin", "/v1/edin/agreement-groups", &sid, PARENT),
+        (
+            "logs-tp-bad",
+            "/v1/diadoc/me",
+            &token,
+            "00-zz-00f067aa0ba902b7-01",
+        ),
+    ];
+    for (id, path, credential, traceparent) in calls {
+        let r = app
+            .send(
+                Method::GET,
+                path,
+                credential,
+                &[("x-request-id", id), ("traceparent", traceparent)],
+                None,
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let journal = app.sandbox.journal();
+    let sent = |id: &str| -> Vec<Option<String>> {
+        journal
+            .iter()
+            .filter(|e| e.header("x-request-id") == Some(id))
+            .map(|e| e.header("traceparent").map(str::to_owned))
+            .collect()
+    };
+    for id in ["logs-tp-diadoc", "logs-tp-edin"] {
+        let seen = sent(id);
+        assert!(!seen.is_empty(), "{id} reached the sandbox");
+        assert!(
+            seen.iter().all(|t| t.as_deref() == Some(PARENT)),
+            "{id}: {seen:?}"
+        );
+    }
+    let seen = sent("logs-tp-bad");
+    assert!(
+        !seen.is_empty() && seen.iter().all(Option::is_none),
+        "{seen:?}"
+    );
+}
+
+/// Issue 15: the gateway's own logging, stdout a pipe: `text` has no colour escapes (it had:
+/// `fmt()`'s default), `json` lines are JSON.
+#[tokio::test]
+async fn the_binary_logs_without_colour_to_a_pipe_and_json_when_asked() {
+    use tokio::io::AsyncBufReadExt;
+    for format in ["text", "json"] {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_edi-gateway"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--diadoc-client-id",
+                "logs-test-key",
+            ])
+            .env("EDI_GATEWAY_LOG_FORMAT", format)
+            .env("RUST_LOG", "info")
+            .env_remove("NO_COLOR")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .env_remove("EDI_GATEWAY_CLIENTS_FILE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the gateway starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        // Read until the listening line; the bound is only a guard against a hang.
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("stdout readable") {
+                if line.contains("edi-gateway listening") {
+                    return line;
+                }
+                assert!(!line.contains("\u{1b}["), "{format}: colour in {line:?}");
+            }
+            panic!("{format}: stdout ended before the listening line");
+        })
+        .await
+        .expect("the listening line within a minute");
+        child.kill().await.expect("stopped");
+        assert!(!line.contains("\u{1b}["), "{format}: colour in {line:?}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+            assert_eq!(v["message"], "edi-gateway listening");
+            assert_eq!(v["level"], "INFO");
+        }
     }
 }

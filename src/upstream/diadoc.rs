@@ -189,10 +189,21 @@ impl DiadocClient {
         if let Some(id) = req.request_id {
             builder = builder.header(super::REQUEST_ID, id.clone());
         }
+        if let Some(traceparent) = crate::telemetry::traceparent() {
+            builder = builder.header("traceparent", traceparent);
+        }
         if let Some(body) = req.body {
             builder = builder.body(body);
         }
         builder
+    }
+
+    /// Notes a reply's status and `X-Kontur-Trace-Id` (when plain and short, as `redact.rs`
+    /// keeps it) for the request's log line (`telemetry.rs`).
+    fn noted(&self, status: http::StatusCode, headers: &http::HeaderMap, sent: &Sent<'_>) {
+        crate::telemetry::upstream_replied(status, || {
+            super::redact::header_token(headers, "x-kontur-trace-id", &self.secrets(sent))
+        });
     }
 
     /// The credentials a call sends (the developer key, the caller's token, and on a login —
@@ -221,6 +232,7 @@ impl DiadocClient {
         let response = self.request(req).send().await?;
         let status = response.status();
         let headers = response.headers().clone();
+        self.noted(status, &headers, &sent);
         if status.is_success() {
             let body = read::capped(response, cap).await?;
             return Ok(UpstreamReply {
@@ -305,6 +317,7 @@ impl DiadocClient {
         let response = self.request(req).timeout(timeout).send().await?;
         let status = response.status();
         let headers = response.headers();
+        self.noted(status, headers, &sent);
         if status.is_success() {
             let file = super::FileHeaders {
                 content_type: headers.get(header::CONTENT_TYPE).cloned(),

@@ -72,7 +72,7 @@ impl EdinClient {
 
     /// A POST to `path`, with the request id when there is one.
     fn post(&self, path: &str, request_id: Option<&HeaderValue>) -> reqwest::RequestBuilder {
-        let builder = self.http.post(format!("{}{path}", self.base));
+        let builder = traced(self.http.post(format!("{}{path}", self.base)));
         match request_id {
             Some(id) => builder.header(super::REQUEST_ID, id.clone()),
             None => builder,
@@ -93,6 +93,7 @@ impl EdinClient {
             .send()
             .await?;
         let status = first.status();
+        crate::telemetry::upstream_replied(status, || None);
         let secrets = Secrets::new([password.expose_secret()]);
         if !status.is_success() {
             let headers = first.headers().clone();
@@ -117,6 +118,7 @@ impl EdinClient {
             .send()
             .await?;
         let status = second.status();
+        crate::telemetry::upstream_replied(status, || None);
         let sid = second
             .headers()
             .get_all(header::SET_COOKIE)
@@ -157,6 +159,7 @@ impl EdinClient {
         if let Some(id) = req.request_id {
             builder = builder.header(super::REQUEST_ID, id.clone());
         }
+        builder = traced(builder);
         if let Some(body) = req.body {
             builder = builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -164,6 +167,7 @@ impl EdinClient {
         }
         let response = builder.send().await?;
         let status = response.status();
+        crate::telemetry::upstream_replied(status, || None);
         if status.is_success() {
             let body = read::capped(response, EDIN_REPLY_CAP).await?;
             return Ok(UpstreamReply {
@@ -186,6 +190,14 @@ impl EdinClient {
             &body,
             &Secrets::new([sid.expose_secret()]),
         ))
+    }
+}
+
+/// `builder` with the request's `traceparent`, when there is one (`telemetry.rs`).
+fn traced(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match crate::telemetry::traceparent() {
+        Some(traceparent) => builder.header("traceparent", traceparent),
+        None => builder,
     }
 }
 
