@@ -104,6 +104,13 @@ impl PageCache {
         Self { inner, generations }
     }
 
+    /// Pages held and their body bytes (moka's `entry_count`, `weighted_size`), for `metrics.rs`.
+    pub fn size(&self) -> (u64, u64) {
+        self.inner
+            .as_ref()
+            .map_or((0, 0), |c| (c.entry_count(), c.weighted_size()))
+    }
+
     /// The current generation of `scope`: 0 unless a write has bumped it.
     pub async fn generation(&self, scope: &ScopeKey) -> u64 {
         match &self.generations {

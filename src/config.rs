@@ -200,6 +200,11 @@ pub struct Config {
     /// pace applies (0 = the per-second figure).
     #[arg(long, env = "EDI_GATEWAY_CLIENT_BURST", default_value_t = 0)]
     pub client_burst: u32,
+
+    /// A separate address for `/metrics` (with `/healthz` and `/readyz`), e.g. `0.0.0.0:9090`:
+    /// when set, `/metrics` is served only there, not on the public listener.
+    #[arg(long, env = "EDI_GATEWAY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -257,6 +262,7 @@ impl Config {
             queue_timeout: Duration::from_secs(10),
             client_per_second: 0,
             client_burst: 0,
+            metrics_listen: None,
         }
     }
 

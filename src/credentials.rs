@@ -156,6 +156,16 @@ enum Got {
     Opened(OpenReply),
 }
 
+impl Got {
+    /// The reply's status (`metrics.rs`).
+    fn status(&self) -> u16 {
+        match self {
+            Self::Reply(reply) => reply.status.as_u16(),
+            Self::Opened(opened) => opened.status.as_u16(),
+        }
+    }
+}
+
 /// Sends one Diadoc call for `via`'s caller and reads its reply whole.
 pub(crate) async fn diadoc(
     state: &AppState,
@@ -233,10 +243,15 @@ async fn diadoc_call(
             mode,
             ..req.clone()
         };
+        let sent = Instant::now();
         let result = match op {
             Op::Send => state.diadoc.send(attempt).await.map(Got::Reply),
             Op::Open(timeout) => state.diadoc.open(attempt, timeout).await.map(Got::Opened),
         };
+        let status = crate::metrics::Status::of(&result, Got::status);
+        let diadoc = crate::metrics::Upstream::Diadoc;
+        let took = sent.elapsed();
+        (state.metrics).upstream_call(diadoc, &req.method, req.path, status, took);
         match result {
             Ok(got) => return Ok((got, slot)),
             Err(UpstreamError::Status(f))
@@ -296,17 +311,19 @@ async fn acquire(
             .unwrap_or(state.config.diadoc_per_second),
     };
     let wait = deadline.saturating_duration_since(Instant::now());
-    state
+    let asked = Instant::now();
+    let slot = state
         .upstream_limits
         .acquire(&credential.limit_key(), limits, wait)
-        .await
-        .map_err(|busy| {
-            tracing::debug!(
-                why = busy.why,
-                "no slot of the credential's limits within the wait"
-            );
-            UpstreamError::Saturated(busy.retry_after_secs())
-        })
+        .await;
+    state.metrics.limiter_waited(asked.elapsed());
+    slot.map_err(|busy| {
+        tracing::debug!(
+            why = busy.why,
+            "no slot of the credential's limits within the wait"
+        );
+        UpstreamError::Saturated(busy.retry_after_secs())
+    })
 }
 
 /// Sends one EDIN call for `via`'s caller: the caller's own session id, or the managed
@@ -318,13 +335,14 @@ pub(crate) async fn edin(
 ) -> Result<UpstreamReply, UpstreamError> {
     let client = match via.caller {
         Some(Caller::Token(sid)) => {
-            return state
-                .edin
-                .send(EdinRequest {
+            return edin_send(
+                state,
+                EdinRequest {
                     sid: Some(sid),
                     ..req
-                })
-                .await;
+                },
+            )
+            .await;
         }
         None => return Err(UpstreamError::EdinSessionRejected),
         Some(Caller::Client(client)) => client,
@@ -337,13 +355,14 @@ pub(crate) async fn edin(
     };
     let safe = via.read || repeatable(&req.method, req.query);
     let sid = state.broker.edin(&client.name, cred, &state.edin).await?;
-    match state
-        .edin
-        .send(EdinRequest {
+    match edin_send(
+        state,
+        EdinRequest {
             sid: Some(&sid),
             ..req.clone()
-        })
-        .await
+        },
+    )
+    .await
     {
         Err(UpstreamError::EdinSessionRejected) => {
             let fresh = state
@@ -354,16 +373,28 @@ pub(crate) async fn edin(
                 return Err(UpstreamError::CredentialRenewed);
             }
             tracing::info!("EDIN rejected a managed session: logged in again, repeating");
-            state
-                .edin
-                .send(EdinRequest {
+            edin_send(
+                state,
+                EdinRequest {
                     sid: Some(&fresh),
                     ..req
-                })
-                .await
+                },
+            )
+            .await
         }
         other => other,
     }
+}
+
+/// One EDIN call, counted (`metrics.rs`).
+async fn edin_send(state: &AppState, req: EdinRequest<'_>) -> Result<UpstreamReply, UpstreamError> {
+    let (method, path) = (req.method.clone(), req.path);
+    let sent = Instant::now();
+    let result = state.edin.send(req).await;
+    let status = crate::metrics::Status::of(&result, |r| r.status.as_u16());
+    let edin = crate::metrics::Upstream::Edin;
+    (state.metrics).upstream_call(edin, &method, path, status, sent.elapsed());
+    result
 }
 
 /// The caller of a route that takes a credential (`Auth::CallerToken`): a managed client by
