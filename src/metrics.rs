@@ -298,10 +298,9 @@ impl Metrics {
         self.limiter_wait.observe(took.as_secs_f64());
     }
 
-    /// File bytes streamed to a caller.
-    pub(crate) fn streamed(&self, bytes: usize) {
-        self.streamed_bytes
-            .inc_by(u64::try_from(bytes).unwrap_or(u64::MAX));
+    /// The counter a streamed download adds its chunks to.
+    pub(crate) fn streamed(&self) -> Streamed {
+        Streamed(self.streamed_bytes.clone())
     }
 
     /// The route id of a matched path template, or the template itself for the routes outside
@@ -370,6 +369,17 @@ impl Tokens {
                 outcome: if ok { "ok" } else { "error" },
             })
             .inc();
+    }
+}
+
+/// `streamed_bytes`, as a streamed download holds it (`download.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct Streamed(Counter);
+
+impl Streamed {
+    /// A chunk passed on to the caller.
+    pub(crate) fn chunk(&self, bytes: usize) {
+        self.0.inc_by(u64::try_from(bytes).unwrap_or(u64::MAX));
     }
 }
 
