@@ -104,11 +104,16 @@ impl PageCache {
         Self { inner, generations }
     }
 
-    /// Pages held and their body bytes (moka's `entry_count`, `weighted_size`), for `metrics.rs`.
-    pub fn size(&self) -> (u64, u64) {
-        self.inner
-            .as_ref()
-            .map_or((0, 0), |c| (c.entry_count(), c.weighted_size()))
+    /// Pages held and their body bytes (moka's `entry_count`, `weighted_size`, after its
+    /// pending housekeeping, which they lag behind), for `metrics.rs`.
+    pub async fn size(&self) -> (u64, u64) {
+        match &self.inner {
+            Some(c) => {
+                c.run_pending_tasks().await;
+                (c.entry_count(), c.weighted_size())
+            }
+            None => (0, 0),
+        }
     }
 
     /// The current generation of `scope`: 0 unless a write has bumped it.

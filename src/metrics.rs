@@ -333,8 +333,8 @@ impl Metrics {
     }
 
     /// The exposition: the gauges read from the state first.
-    fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
-        let (entries, bytes) = state.cache.size();
+    async fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
+        let (entries, bytes) = state.cache.size().await;
         self.cache_entries.set(gauge_value(entries));
         self.cache_bytes.set(gauge_value(bytes));
         self.polling_loops.set(gauge_value(state.poller.running()));
@@ -442,7 +442,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    match state.metrics.render(&state) {
+    match state.metrics.render(&state).await {
         Ok(text) => ([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response(),
         Err(_) => ApiError::Internal("the metrics could not be encoded".to_owned()).render(),
     }
