@@ -16,6 +16,18 @@ fn text(metrics: &Metrics) -> String {
 #[test]
 fn every_metric_is_prefixed_and_described() {
     let metrics = Metrics::new();
+    // A family shows once it has a sample.
+    metrics.request("r", 200, Duration::ZERO);
+    metrics.upstream_call(
+        Upstream::Diadoc,
+        &Method::GET,
+        "/p",
+        Status::Code(200),
+        Duration::ZERO,
+    );
+    metrics
+        .tokens()
+        .count("c", Upstream::Edin, TokenKind::Fetch, true);
     let out = text(&metrics);
     for line in out.lines().filter(|l| !l.starts_with('#')) {
         assert!(line.starts_with("edi_gateway_"), "{line}");
