@@ -73,9 +73,8 @@ struct Sample {
 /// a `# HELP`/`# TYPE`/`# UNIT` comment, `# EOF` (last), or `name{label="value",…} number`.
 fn parse(text: &str) -> Vec<Sample> {
     let mut samples = Vec::new();
-    let mut lines = text.lines().peekable();
     let mut eof = false;
-    while let Some(line) = lines.next() {
+    for line in text.lines() {
         assert!(!eof, "a line after # EOF: {line}");
         if line == "# EOF" {
             eof = true;
