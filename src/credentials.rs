@@ -251,7 +251,9 @@ async fn diadoc_call(
         let status = crate::metrics::Status::of(&result, Got::status);
         let diadoc = crate::metrics::Upstream::Diadoc;
         let took = sent.elapsed();
-        (state.metrics).upstream_call(diadoc, &req.method, req.path, status, took);
+        state
+            .metrics
+            .upstream_call(diadoc, &req.method, req.path, status, took);
         match result {
             Ok(got) => return Ok((got, slot)),
             Err(UpstreamError::Status(f))
@@ -311,19 +313,18 @@ async fn acquire(
             .unwrap_or(state.config.diadoc_per_second),
     };
     let wait = deadline.saturating_duration_since(Instant::now());
-    let asked = Instant::now();
-    let slot = state
+    let _waiting = state.metrics.limiter_wait();
+    state
         .upstream_limits
         .acquire(&credential.limit_key(), limits, wait)
-        .await;
-    state.metrics.limiter_waited(asked.elapsed());
-    slot.map_err(|busy| {
-        tracing::debug!(
-            why = busy.why,
-            "no slot of the credential's limits within the wait"
-        );
-        UpstreamError::Saturated(busy.retry_after_secs())
-    })
+        .await
+        .map_err(|busy| {
+            tracing::debug!(
+                why = busy.why,
+                "no slot of the credential's limits within the wait"
+            );
+            UpstreamError::Saturated(busy.retry_after_secs())
+        })
 }
 
 /// Sends one EDIN call for `via`'s caller: the caller's own session id, or the managed
@@ -393,7 +394,9 @@ async fn edin_send(state: &AppState, req: EdinRequest<'_>) -> Result<UpstreamRep
     let result = state.edin.send(req).await;
     let status = crate::metrics::Status::of(&result, |r| r.status.as_u16());
     let edin = crate::metrics::Upstream::Edin;
-    (state.metrics).upstream_call(edin, &method, path, status, sent.elapsed());
+    state
+        .metrics
+        .upstream_call(edin, &method, path, status, sent.elapsed());
     result
 }
 

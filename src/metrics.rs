@@ -293,9 +293,12 @@ impl Metrics {
         self.tokens.clone()
     }
 
-    /// The wait for a slot of a credential's limits.
-    pub(crate) fn limiter_waited(&self, took: Duration) {
-        self.limiter_wait.observe(took.as_secs_f64());
+    /// The wait for a slot of a credential's limits, observed when the guard drops.
+    pub(crate) fn limiter_wait(&self) -> Waiting {
+        Waiting {
+            since: Instant::now(),
+            histogram: self.limiter_wait.clone(),
+        }
     }
 
     /// The counter a streamed download adds its chunks to.
@@ -380,6 +383,19 @@ impl Streamed {
     /// A chunk passed on to the caller.
     pub(crate) fn chunk(&self, bytes: usize) {
         self.0.inc_by(u64::try_from(bytes).unwrap_or(u64::MAX));
+    }
+}
+
+/// Observes `limiter_wait_seconds` when dropped (a slot granted, refused, or the request gone).
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    since: Instant,
+    histogram: Histogram,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.histogram.observe(self.since.elapsed().as_secs_f64());
     }
 }
 
