@@ -75,6 +75,8 @@ pub struct App {
     pub(crate) inbound: crate::limits::Inbound,
     /// A circuit breaker and a retry budget per upstream (`breaker.rs`).
     pub(crate) guards: crate::breaker::Guards,
+    /// The Prometheus metrics and the readiness (`metrics.rs`).
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -91,7 +93,8 @@ impl AppState {
             crate::upstream::http_client(config.connect_timeout(), config.request_timeout())?;
         let edin = EdinClient::new(http.clone(), &config.edin_url);
         let clients = crate::clients::Registry::from_config(&config).map_err(anyhow::Error::msg)?;
-        let broker = crate::broker::Broker::new(http.clone());
+        let metrics = crate::metrics::Metrics::new();
+        let broker = crate::broker::Broker::new(http.clone()).counting(metrics.tokens());
         let diadoc = DiadocClient::new(
             http,
             &config.diadoc_url,
@@ -125,6 +128,7 @@ impl AppState {
                 config.events_max_streams,
             ),
             drain: crate::server::Drain::default(),
+            metrics,
             config,
         })))
     }
@@ -201,7 +205,7 @@ pub fn build_router(state: AppState) -> Router {
             None => by_path.push((route.path, handler)),
         }
     }
-    let mut router = crate::openapi::router();
+    let mut router = crate::openapi::router().merge(crate::metrics::router(&state));
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }
@@ -210,6 +214,11 @@ pub fn build_router(state: AppState) -> Router {
     router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Requests by route and status (`metrics.rs`): after routing, so the route is known.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
         // Innermost: a panic in a handler becomes a 500 problem (logged by the trace layer),
         // not a dropped connection.

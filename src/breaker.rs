@@ -45,7 +45,6 @@ const BUDGET_WINDOW: Duration = Duration::from_secs(10);
 const PROBING_RETRY_AFTER: u64 = 1;
 
 /// What a breaker is doing, for the metrics (`/metrics` reads [`Guard::state`]).
-#[allow(dead_code)] // Read by the metrics once they are wired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BreakerState {
     /// Calls go through.
@@ -56,17 +55,7 @@ pub(crate) enum BreakerState {
     HalfOpen,
 }
 
-#[allow(dead_code)] // Read by the metrics once they are wired.
 impl BreakerState {
-    /// The name used in metrics and logs.
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Self::Closed => "closed",
-            Self::Open => "open",
-            Self::HalfOpen => "half_open",
-        }
-    }
-
     /// A gauge value: 0 closed, 1 half-open, 2 open.
     pub(crate) const fn gauge(self) -> u8 {
         match self {
@@ -160,7 +149,6 @@ impl Breaker {
     }
 
     /// What it is doing now (an open breaker past its cool-down reads as half-open).
-    #[allow(dead_code)] // Read by the metrics once they are wired.
     pub(crate) fn state(&self) -> BreakerState {
         match &*self.lock() {
             Inner::Closed { .. } => BreakerState::Closed,
@@ -292,7 +280,6 @@ impl Guard {
     }
 
     /// The breaker's state, for the metrics.
-    #[allow(dead_code)] // Read by the metrics once they are wired.
     pub(crate) fn state(&self) -> BreakerState {
         self.breaker.state()
     }
@@ -370,7 +357,6 @@ impl Guards {
     }
 
     /// The guard of `service`.
-    #[allow(dead_code)] // Read by the metrics once they are wired.
     pub(crate) fn of(&self, service: Service) -> &Guard {
         match service {
             Service::Diadoc => &self.diadoc,

@@ -65,6 +65,8 @@ pub(crate) struct Broker {
     http: reqwest::Client,
     diadoc: Cache<Digest, Arc<diadoc::DiadocSlot>>,
     edin: Cache<Digest, Arc<Slot<edin::Session>>>,
+    /// Token fetches by client (`metrics.rs`).
+    tokens: crate::metrics::Tokens,
 }
 
 impl std::fmt::Debug for Broker {
@@ -89,7 +91,13 @@ impl Broker {
                 .max_capacity(MAX_CREDENTIALS)
                 .time_to_idle(EDIN_IDLE)
                 .build(),
+            tokens: crate::metrics::Tokens::default(),
         }
+    }
+
+    /// Counts the tokens it fetches into `tokens` (`metrics.rs`).
+    pub(crate) fn counting(self, tokens: crate::metrics::Tokens) -> Self {
+        Self { tokens, ..self }
     }
 }
 

@@ -104,6 +104,18 @@ impl PageCache {
         Self { inner, generations }
     }
 
+    /// Pages held and their body bytes (moka's `entry_count`, `weighted_size`, after its
+    /// pending housekeeping, which they lag behind), for `metrics.rs`.
+    pub async fn size(&self) -> (u64, u64) {
+        match &self.inner {
+            Some(c) => {
+                c.run_pending_tasks().await;
+                (c.entry_count(), c.weighted_size())
+            }
+            None => (0, 0),
+        }
+    }
+
     /// The current generation of `scope`: 0 unless a write has bumped it.
     pub async fn generation(&self, scope: &ScopeKey) -> u64 {
         match &self.generations {

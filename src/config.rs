@@ -229,6 +229,11 @@ pub struct Config {
         default_value = "text"
     )]
     pub log_format: crate::telemetry::LogFormat,
+
+    /// A separate address for `/metrics` (with `/healthz` and `/readyz`), e.g. `0.0.0.0:9090`:
+    /// when set, `/metrics` is served only there, not on the public listener.
+    #[arg(long, env = "EDI_GATEWAY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Seconds, with fractions (`10`, `0.25`), as a `Duration`.
@@ -291,6 +296,7 @@ impl Config {
             retry_percent: 10,
             retry_floor_per_second: 1,
             log_format: crate::telemetry::LogFormat::Text,
+            metrics_listen: None,
         }
     }
 

@@ -157,6 +157,16 @@ enum Got {
     Opened(OpenReply),
 }
 
+impl Got {
+    /// The reply's status (`metrics.rs`).
+    fn status(&self) -> u16 {
+        match self {
+            Self::Reply(reply) => reply.status.as_u16(),
+            Self::Opened(opened) => opened.status.as_u16(),
+        }
+    }
+}
+
 /// Sends one Diadoc call for `via`'s caller and reads its reply whole.
 pub(crate) async fn diadoc(
     state: &AppState,
@@ -257,12 +267,22 @@ async fn diadoc_attempts(
             .send(safe, &mut retried, move || {
                 let attempt = attempt.clone();
                 async move {
-                    match op {
+                    // Each send counted (`metrics.rs`), a retry too.
+                    let (method, path) = (attempt.method.clone(), attempt.path);
+                    let sent = Instant::now();
+                    let result = match op {
                         Op::Send => state.diadoc.send(attempt).await.map(Got::Reply),
                         Op::Open(timeout) => {
                             state.diadoc.open(attempt, timeout).await.map(Got::Opened)
                         }
-                    }
+                    };
+                    let status = crate::metrics::Status::of(&result, Got::status);
+                    let diadoc = crate::metrics::Upstream::Diadoc;
+                    let took = sent.elapsed();
+                    state
+                        .metrics
+                        .upstream_call(diadoc, &method, path, status, took);
+                    result
                 }
             })
             .await;
@@ -325,6 +345,7 @@ async fn acquire(
             .unwrap_or(state.config.diadoc_per_second),
     };
     let wait = deadline.saturating_duration_since(Instant::now());
+    let _waiting = state.metrics.limiter_wait();
     state
         .upstream_limits
         .acquire(&credential.limit_key(), limits, wait)
@@ -362,7 +383,7 @@ async fn edin_send(
     state
         .guards
         .edin
-        .send(safe, retried, move || state.edin.send(req.clone()))
+        .send(safe, retried, move || edin_counted(state, req.clone()))
         .await
 }
 
@@ -413,6 +434,22 @@ async fn edin_attempts(
         }
         other => other,
     }
+}
+
+/// One EDIN call, counted (`metrics.rs`).
+async fn edin_counted(
+    state: &AppState,
+    req: EdinRequest<'_>,
+) -> Result<UpstreamReply, UpstreamError> {
+    let (method, path) = (req.method.clone(), req.path);
+    let sent = Instant::now();
+    let result = state.edin.send(req).await;
+    let status = crate::metrics::Status::of(&result, |r| r.status.as_u16());
+    let edin = crate::metrics::Upstream::Edin;
+    state
+        .metrics
+        .upstream_call(edin, &method, path, status, sent.elapsed());
+    result
 }
 
 /// The caller of a route that takes a credential (`Auth::CallerToken`): a managed client by

@@ -258,7 +258,10 @@ async fn serve(
             )
             .await
             {
-                Ok(found) => found,
+                Ok(found) => {
+                    state.metrics.cache(found.1);
+                    found
+                }
                 // Every single-flight waiter renders the one shared error.
                 Err(shared) => return Ok(shared.render()),
             }
@@ -345,6 +348,7 @@ async fn prepare_long(
 /// identical concurrent calls; when the budget runs out, 202 with what the caller needs to repeat
 /// the request.
 pub(crate) async fn long_request(state: &AppState, call: LongCall) -> Response {
+    let _held = state.metrics.hold();
     if let Polling::Task(task) = call.ex.route.polling {
         // Start, then wait on the result route (`polling/task.rs`); boxed, so a plain long
         // request's future does not grow by the task's.

@@ -183,6 +183,7 @@ pub(crate) async fn stream(
         content_type,
         disposition,
         state.config.request_timeout(),
+        state.metrics.streamed(),
     ))
 }
 
@@ -244,6 +245,7 @@ async fn shelf_download(
         HeaderValue::from_static(shelf.file.media_type),
         disposition,
         state.config.request_timeout(),
+        state.metrics.streamed(),
     ))
 }
 
@@ -310,9 +312,13 @@ fn streamed_response(
     content_type: HeaderValue,
     disposition: HeaderValue,
     stall: Duration,
+    streamed: crate::metrics::Streamed,
 ) -> Response {
     let length = opened.file.length;
-    let mut response = Response::new(Body::from_stream(chunks(opened.response, slot, stall)));
+    let chunks = futures_util::StreamExt::inspect(chunks(opened.response, slot, stall), move |c| {
+        streamed.chunk(c.as_ref().map_or(0, Bytes::len));
+    });
+    let mut response = Response::new(Body::from_stream(chunks));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, content_type);
     headers.insert(header::CONTENT_DISPOSITION, disposition);

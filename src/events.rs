@@ -60,6 +60,8 @@ pub(crate) struct Feeds {
     interval: Duration,
     heartbeat: Duration,
     slots: Arc<Semaphore>,
+    /// The bound of `slots` (for `open`).
+    max: usize,
     pollers: Mutex<HashMap<[u8; 32], Arc<Poller>>>,
 }
 
@@ -123,8 +125,14 @@ impl Feeds {
             interval,
             heartbeat,
             slots: Arc::new(Semaphore::new(max)),
+            max,
             pollers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Streams open now (`metrics.rs`).
+    pub(crate) fn open(&self) -> usize {
+        self.max.saturating_sub(self.slots.available_permits())
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<[u8; 32], Arc<Poller>>> {

@@ -44,6 +44,8 @@
 //!         → JSON response, or application/problem+json from error.rs
 //! ```
 //!
+//! `metrics.rs` serves `/healthz`, `/readyz` and `/metrics` (Prometheus), beside the route table.
+//!
 //! `openapi.rs` reads the same route table (and the same rules) and serves `/openapi.json` and
 //! Swagger UI at `/docs`. `config.rs` holds the flags and `EDI_GATEWAY_*` variables;
 //! `telemetry.rs` the logging; `demo.rs` (cargo feature `sandbox`, on by default) runs the
@@ -51,7 +53,7 @@
 //! schema (`crates/edi-proto`) with the gateway.
 //!
 //! Only what the binary, the tests and the benches use is public (`app`, `clients`, `config`, `openapi`,
-//! `telemetry`, `demo`); everything else is `pub(crate)`, so the compiler reports dead code.
+//! `telemetry`, `demo`, `metrics`); everything else is `pub(crate)`, so the compiler reports dead code.
 
 pub mod app;
 mod auth;
@@ -76,6 +78,7 @@ mod exchange;
 pub mod fuzzing;
 mod keys;
 mod limits;
+pub mod metrics;
 pub mod openapi;
 mod params;
 mod path_fields;

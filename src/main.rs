@@ -75,7 +75,25 @@ async fn main() -> anyhow::Result<()> {
             config.validate().map_err(anyhow::Error::msg)?;
             let listener = TcpListener::bind(config.listen).await?;
             tracing::info!(addr = %listener.local_addr()?, "edi-gateway listening");
+            let metrics = match config.metrics_listen {
+                Some(addr) => Some(TcpListener::bind(addr).await?),
+                None => None,
+            };
             let state = AppState::build(*config)?;
+            if let Some(metrics) = metrics {
+                tracing::info!(addr = %metrics.local_addr()?, "metrics listening");
+                // Up until the process exits, through the drain (`/readyz` answers 503 there).
+                let served = edi_gateway::metrics::serve_metrics(
+                    metrics,
+                    state.clone(),
+                    std::future::pending(),
+                );
+                tokio::spawn(async move {
+                    if let Err(e) = served.await {
+                        tracing::error!(error = %e, "the metrics listener failed");
+                    }
+                });
+            }
             app::serve(listener, state, app::shutdown_signal()).await?;
             // `serve` returned by the drain deadline; a blocking task still running (a DNS
             // lookup) would hold the runtime's shutdown, and nothing may keep the process.

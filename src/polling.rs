@@ -206,6 +206,11 @@ impl<C: Send + Sync + 'static> Poller<C> {
         }
     }
 
+    /// Loops running now (`metrics.rs`).
+    pub fn running(&self) -> usize {
+        self.lock().len()
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<PollKey, Entry<C>>> {
         // The map stays consistent even if a holder panicked: every critical section is one
         // insert, lookup or remove.

@@ -117,6 +117,11 @@ impl Drain {
         self.0.send_replace(true);
     }
 
+    /// Whether the drain has started (`/readyz`).
+    pub(crate) fn is_started(&self) -> bool {
+        *self.0.borrow()
+    }
+
     /// Resolves when the drain has started (at once if it has).
     pub(crate) fn started(&self) -> impl Future<Output = ()> + Send + 'static {
         let mut rx = self.0.subscribe();
@@ -178,6 +183,7 @@ pub async fn serve(
     let mut permit: Option<OwnedSemaphorePermit> = None;
     let mut last_warned: Option<Instant> = None;
     tokio::pin!(shutdown);
+    state.metrics.accepting();
     loop {
         tokio::select! {
             biased;

@@ -152,6 +152,7 @@ impl Broker {
         } else if let Some(outcome) = slot.slot.since(look.attempts) {
             return outcome.map(|held| held.token());
         }
+        let kind = crate::metrics::TokenKind::of(look.held.is_some());
         let sent = Instant::now();
         let outcome = match &cred.login {
             DiadocLogin::Oidc {
@@ -217,6 +218,8 @@ impl Broker {
         if let Err(e) = &outcome {
             tracing::warn!(client, error = %e, "no Diadoc token for the managed client");
         }
+        let diadoc = crate::metrics::Upstream::Diadoc;
+        self.tokens.count(client, diadoc, kind, outcome.is_ok());
         slot.slot
             .record(Instant::now(), outcome)
             .map(|held| held.token())

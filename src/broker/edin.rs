@@ -108,6 +108,7 @@ impl Broker {
         if let Some(outcome) = slot.since(look.attempts) {
             return outcome.map(|s| s.use_now(Instant::now()));
         }
+        let kind = crate::metrics::TokenKind::of(look.held.is_some());
         let outcome = edin
             .login(&cred.email, &cred.password, None)
             .await
@@ -124,6 +125,8 @@ impl Broker {
             Ok(_) => tracing::debug!(client, "EDIN session established"),
             Err(e) => tracing::warn!(client, error = %e, "no EDIN session for the managed client"),
         }
+        let upstream = crate::metrics::Upstream::Edin;
+        self.tokens.count(client, upstream, kind, outcome.is_ok());
         let now = Instant::now();
         slot.record(now, outcome.map(|sid| Session::new(sid, now)))
             .map(|s| s.use_now(now))

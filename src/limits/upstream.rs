@@ -356,6 +356,21 @@ impl UpstreamLimits {
             .sum()
     }
 
+    /// Requests waiting for a slot and slots held now, over every credential (`metrics.rs`).
+    pub(crate) fn totals(&self) -> (usize, usize) {
+        let live = self.live();
+        live.map
+            .values()
+            .flatten()
+            .filter_map(|(_, weak)| weak.upgrade())
+            .fold((0, 0), |(queued, in_flight), e| {
+                (
+                    queued + e.waiting.load(Ordering::Acquire),
+                    in_flight + e.in_flight.load(Ordering::Acquire),
+                )
+            })
+    }
+
     /// Empties the idle cache, as an eviction would.
     #[cfg(test)]
     pub(super) async fn evict_idle(&self) {

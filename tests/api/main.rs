@@ -20,6 +20,7 @@ mod input;
 mod managed_routes;
 mod messages;
 mod openapi;
+mod operate;
 mod partners;
 mod protocol;
 mod router;
