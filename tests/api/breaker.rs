@@ -8,26 +8,11 @@ use edi_sandbox::{Fault, Sandbox};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, problem, spawn_app, spawn_with};
+use crate::helpers::{TestApp, header, kind, spawn_app, spawn_with};
 
 const ME: &str = "/v1/diadoc/me";
 const GET_MY_USER: &str = "/V2/GetMyUser";
 const EDIN_GROUPS: &str = "/v1/edin/agreement-groups";
-
-fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The slug of a problem answer's `type` (`…/problems/<slug>`).
-async fn kind(r: reqwest::Response) -> String {
-    let p = problem(r).await;
-    let kind = p["type"].as_str().unwrap_or_default();
-    kind.rsplit('/').next().unwrap_or_default().to_owned()
-}
 
 /// `GET /v1/diadoc/me`: its status, and how many calls the sandbox received for it.
 async fn me(app: &TestApp, token: &str) -> (u16, usize) {

@@ -10,27 +10,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ROBOT_KEY, TestApp, key_digest, problem, robot_entry, spawn_managed, spawn_with,
+    ROBOT_KEY, TestApp, header, key_digest, kind, problem, robot_entry, spawn_managed, spawn_with,
 };
 
 const ME: &str = "/v1/diadoc/me";
 const TOKEN_PATH: &str = "/connect/token";
 const PROCS: &str = "/v1/edin/agreement-procs";
-
-fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The slug of a problem answer's `type` (`…/problems/<slug>`).
-async fn kind(r: reqwest::Response) -> String {
-    let p = problem(r).await;
-    let kind = p["type"].as_str().unwrap_or_default();
-    kind.rsplit('/').next().unwrap_or_default().to_owned()
-}
 
 /// Diadoc calls the sandbox answered 429 for Kontur's limits or anything else.
 fn upstream_429s(app: &TestApp) -> usize {

@@ -381,3 +381,19 @@ impl TestApp {
         r.send().await.expect("request")
     }
 }
+
+/// A response header's value as text (empty when absent or not text).
+pub fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The slug of a problem answer's `type` (`…/problems/<slug>`).
+pub async fn kind(r: reqwest::Response) -> String {
+    let p = problem(r).await;
+    let kind = p["type"].as_str().unwrap_or_default();
+    kind.rsplit('/').next().unwrap_or_default().to_owned()
+}
