@@ -26,6 +26,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::clients::Digest;
 use crate::error::ApiError;
+use crate::metrics::Upstream;
 use crate::routes::{Route, Service};
 use crate::upstream::diadoc::{DiadocRequest, OpenReply};
 use crate::upstream::edin::EdinRequest;
@@ -233,20 +234,7 @@ async fn diadoc_attempts(
             None => (None, None),
             Some(DiadocCredential::Own(token)) => (Some((*token).clone()), None),
             Some(DiadocCredential::Managed(cred, client)) => {
-                let issued = match stale.take() {
-                    Some(old) => {
-                        state
-                            .broker
-                            .diadoc_after_401(&client.name, cred, &old, &state.diadoc)
-                            .await?
-                    }
-                    None => {
-                        state
-                            .broker
-                            .diadoc(&client.name, cred, &state.diadoc)
-                            .await?
-                    }
-                };
+                let issued = managed_token(state, cred, client, stale.take()).await?;
                 (Some(issued.token), Some(issued.mode))
             }
         };
@@ -266,24 +254,17 @@ async fn diadoc_attempts(
             .diadoc
             .send(safe, &mut retried, move || {
                 let attempt = attempt.clone();
-                async move {
-                    // Each send counted (`metrics.rs`), a retry too.
-                    let (method, path) = (attempt.method.clone(), attempt.path);
-                    let sent = Instant::now();
-                    let result = match op {
+                let (method, path) = (attempt.method.clone(), attempt.path);
+                let sending = async move {
+                    match op {
                         Op::Send => state.diadoc.send(attempt).await.map(Got::Reply),
                         Op::Open(timeout) => {
                             state.diadoc.open(attempt, timeout).await.map(Got::Opened)
                         }
-                    };
-                    let status = crate::metrics::Status::of(&result, Got::status);
-                    let diadoc = crate::metrics::Upstream::Diadoc;
-                    let took = sent.elapsed();
-                    state
-                        .metrics
-                        .upstream_call(diadoc, &method, path, status, took);
-                    result
-                }
+                    }
+                };
+                // Each send counted, a retry too.
+                counted(state, Upstream::Diadoc, method, path, Got::status, sending)
             })
             .await;
         match result {
@@ -297,13 +278,8 @@ async fn diadoc_attempts(
                 stale = token;
                 if !safe {
                     // Renew now, so the caller's repeat finds a good token; do not repeat.
-                    if let (Some(DiadocCredential::Managed(cred, client)), Some(old)) =
-                        (&credential, stale.take())
-                    {
-                        state
-                            .broker
-                            .diadoc_after_401(&client.name, cred, &old, &state.diadoc)
-                            .await?;
+                    if let Some(DiadocCredential::Managed(cred, client)) = &credential {
+                        managed_token(state, cred, client, stale.take()).await?;
                     }
                     return Err(UpstreamError::CredentialRenewed);
                 }
@@ -324,6 +300,43 @@ async fn diadoc_attempts(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A managed client's Diadoc token from the broker: the current one, or — after Diadoc refused
+/// `stale` — a renewed one.
+async fn managed_token(
+    state: &AppState,
+    cred: &crate::clients::Diadoc,
+    client: &crate::clients::Client,
+    stale: Option<SecretString>,
+) -> Result<crate::broker::DiadocToken, UpstreamError> {
+    let broker = &state.broker;
+    match stale {
+        Some(old) => {
+            broker
+                .diadoc_after_401(&client.name, cred, &old, &state.diadoc)
+                .await
+        }
+        None => broker.diadoc(&client.name, cred, &state.diadoc).await,
+    }
+}
+
+/// `sending`, one upstream call, counted by upstream, method, path and status (`metrics.rs`).
+async fn counted<T>(
+    state: &AppState,
+    upstream: Upstream,
+    method: http::Method,
+    path: &'static str,
+    status: impl Fn(&T) -> u16,
+    sending: impl Future<Output = Result<T, UpstreamError>>,
+) -> Result<T, UpstreamError> {
+    let sent = Instant::now();
+    let result = sending.await;
+    let status = crate::metrics::Status::of(&result, status);
+    state
+        .metrics
+        .upstream_call(upstream, &method, path, status, sent.elapsed());
+    result
 }
 
 /// A slot of the credential's limits, waiting at most until `deadline`.
@@ -442,14 +455,16 @@ async fn edin_counted(
     req: EdinRequest<'_>,
 ) -> Result<UpstreamReply, UpstreamError> {
     let (method, path) = (req.method.clone(), req.path);
-    let sent = Instant::now();
-    let result = state.edin.send(req).await;
-    let status = crate::metrics::Status::of(&result, |r| r.status.as_u16());
-    let edin = crate::metrics::Upstream::Edin;
-    state
-        .metrics
-        .upstream_call(edin, &method, path, status, sent.elapsed());
-    result
+    let status = |r: &UpstreamReply| r.status.as_u16();
+    counted(
+        state,
+        Upstream::Edin,
+        method,
+        path,
+        status,
+        state.edin.send(req),
+    )
+    .await
 }
 
 /// The caller of a route that takes a credential (`Auth::CallerToken`): a managed client by

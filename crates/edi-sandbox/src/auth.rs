@@ -150,29 +150,24 @@ struct Issued {
 impl Tokens {
     /// Remembers `token` as issued now to user `user`.
     pub(crate) fn insert(&mut self, token: String, user: usize) {
-        self.issued.insert(
-            token,
-            Issued {
-                user,
-                at: Instant::now(),
-                expired: false,
-                oidc: None,
-            },
-        );
+        self.remember(token, user, None);
     }
 
     /// Remembers the OIDC access token `token`, issued now to user `user`, valid for
     /// `lifetime` and only as `Bearer`.
     pub(crate) fn insert_oidc(&mut self, token: String, user: usize, lifetime: Duration) {
-        self.issued.insert(
-            token,
-            Issued {
-                user,
-                at: Instant::now(),
-                expired: false,
-                oidc: Some(lifetime),
-            },
-        );
+        self.remember(token, user, Some(lifetime));
+    }
+
+    fn remember(&mut self, token: String, user: usize, oidc: Option<Duration>) {
+        let at = Instant::now();
+        let issued = Issued {
+            user,
+            at,
+            expired: false,
+            oidc,
+        };
+        self.issued.insert(token, issued);
     }
 
     /// Expires every token issued so far; later ones are valid as usual.
